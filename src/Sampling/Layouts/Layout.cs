@@ -1,0 +1,303 @@
+using System.Globalization;
+
+namespace Biathlon.Sampling;
+
+/// <summary>
+/// One physical order of a table's rows: partition by partition, sorted by (group key columns, time). A predicate on
+/// the key columns and a time window is one binary-searched row range per partition. Immutable and thread-safe.
+/// </summary>
+public sealed class Layout
+{
+    private readonly int[] _keyOrdinals;
+
+    internal Layout(PartitionedTable table, string name, int[] keyOrdinals, GroupIndex groups, LayoutPartition[] partitions)
+    {
+        Table = table;
+        Name = name;
+        _keyOrdinals = keyOrdinals;
+        Groups = groups;
+        Parts = partitions;
+        var keys = new string[keyOrdinals.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = table.Schema[keyOrdinals[i]].Name;
+        }
+
+        KeyColumns = keys;
+        long rows = 0;
+        foreach (var part in partitions)
+        {
+            rows += part.RowCount;
+        }
+
+        RowCount = rows;
+    }
+
+    /// <summary>The table this layout orders.</summary>
+    public PartitionedTable Table { get; }
+
+    /// <summary>Layout name, unique within the table.</summary>
+    public string Name { get; }
+
+    /// <summary>The group key columns, in sort order.</summary>
+    public IReadOnlyList<string> KeyColumns { get; }
+
+    /// <summary>Number of partitions (the table's P).</summary>
+    public int PartitionCount => Parts.Length;
+
+    /// <summary>Number of distinct key tuples.</summary>
+    public int GroupCount => Groups.Count;
+
+    /// <summary>Total rows stored.</summary>
+    public long RowCount { get; }
+
+    internal ReadOnlySpan<int> KeyOrdinals => _keyOrdinals;
+
+    internal GroupIndex Groups { get; }
+
+    internal LayoutPartition[] Parts { get; }
+
+    /// <summary>Rows stored in partition <paramref name="partition"/>.</summary>
+    public int PartitionRowCount(int partition) => Parts[partition].RowCount;
+
+    /// <summary>
+    /// Resolves <paramref name="predicate"/> against this layout. Throws <see cref="QueryException"/> or
+    /// <see cref="SchemaException"/> naming the key, column or window bound at fault.
+    /// </summary>
+    public BoundPredicate Bind(RowPredicate predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var schema = Table.Schema;
+        foreach (var name in predicate.Keys.Keys)
+        {
+            if (Array.IndexOf(_keyOrdinals, schema.Ordinal(name)) < 0)
+            {
+                throw new QueryException(
+                    name, $"Column '{name}' is not a key of layout '{Name}' of table '{Table.Name}' (keys: {Describe(KeyColumns)}).");
+            }
+        }
+
+        Span<long> key = stackalloc long[_keyOrdinals.Length];
+        var groupId = 0;
+        for (var j = 0; j < _keyOrdinals.Length; j++)
+        {
+            var column = schema[_keyOrdinals[j]];
+            if (!predicate.Keys.TryGetValue(column.Name, out var value))
+            {
+                throw new QueryException(
+                    column.Name, $"Layout '{Name}' of table '{Table.Name}' needs a value for key column '{column.Name}'.");
+            }
+
+            if (!TryEncodeKey(column, _keyOrdinals[j], value, out key[j]))
+            {
+                groupId = -1; // a string the column never holds: a valid request for an empty group
+            }
+        }
+
+        if (groupId == 0)
+        {
+            groupId = Groups.Find(key);
+        }
+
+        var from = predicate.From ?? long.MinValue;
+        var to = predicate.To ?? long.MaxValue;
+        if ((predicate.From is not null || predicate.To is not null) && Table.TimeOrdinal < 0)
+        {
+            throw new QueryException(
+                predicate.From is not null ? "from" : "to", $"Table '{Table.Name}' has no time column, so a time window cannot apply.");
+        }
+
+        if (from > to)
+        {
+            throw new QueryException(
+                "from",
+                $"Time window of table '{Table.Name}' starts after it ends: from = {from.ToString(CultureInfo.InvariantCulture)} > to = {to.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        var filters = new CompiledFilter[predicate.Filters.Count];
+        for (var i = 0; i < filters.Length; i++)
+        {
+            filters[i] = Compile(predicate.Filters[i]);
+        }
+
+        return new BoundPredicate(this, groupId, from, to, filters);
+    }
+
+    /// <summary>The rows of <paramref name="partition"/> in the predicate's group and time window (filters not applied): two binary searches.</summary>
+    public RowRange FindRange(BoundPredicate predicate, int partition)
+    {
+        if (!ReferenceEquals(predicate.Layout, this))
+        {
+            throw new QueryException("predicate", $"The predicate was bound to layout '{predicate.Layout.Name}', not '{Name}'.");
+        }
+
+        if ((uint)partition >= (uint)Parts.Length)
+        {
+            throw new QueryException("partition", $"Partition {partition} is outside [0, {Parts.Length}).");
+        }
+
+        if (predicate.GroupId < 0)
+        {
+            return default;
+        }
+
+        var part = Parts[partition];
+        int start = 0, end = part.RowCount;
+        if (Groups.Width > 0)
+        {
+            var groups = part.GroupIds;
+            start = LowerBound(groups, predicate.GroupId);
+            end = LowerBound(groups, predicate.GroupId + 1);
+        }
+
+        var timeOrdinal = Table.TimeOrdinal;
+        if (timeOrdinal >= 0 && (predicate.From != long.MinValue || predicate.To != long.MaxValue))
+        {
+            var times = part.Int64s(timeOrdinal)[start..end];
+            var first = predicate.From == long.MinValue ? 0 : LowerBound(times, predicate.From);
+            var last = predicate.To == long.MaxValue ? times.Length : LowerBound(times, predicate.To);
+            end = start + last;
+            start += first;
+        }
+
+        return new RowRange(start, end);
+    }
+
+    /// <summary>Opens a cursor that samples the predicate's rows partition by partition and estimates <paramref name="aggregates"/>.</summary>
+    public SampleCursor OpenCursor(BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions? options = null) =>
+        new(this, predicate, aggregates, options ?? EstimatorOptions.Default);
+
+    internal LayoutPartition Partition(int partition) => Parts[partition];
+
+    private static int LowerBound<T>(ReadOnlySpan<T> sorted, T value)
+        where T : IComparable<T>
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (sorted[mid].CompareTo(value) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>Encodes a key value; false when it is a string the column never holds.</summary>
+    private bool TryEncodeKey(ColumnSchema column, int ordinal, object? value, out long encoded)
+    {
+        encoded = 0;
+        switch (column.Type)
+        {
+            case ColumnType.String when value is string s:
+                encoded = Table.Dictionary(ordinal).Find(s);
+                return encoded >= 0;
+            case ColumnType.Double when TryNumber(value, out var d):
+                encoded = KeyEncoding.FromDouble(d);
+                return true;
+            case ColumnType.Int64 when TryInteger(value, out var l):
+                encoded = l;
+                return true;
+            case ColumnType.Timestamp when value is DateTime t:
+                encoded = TimeValue.FromDateTime(t);
+                return true;
+            case ColumnType.Timestamp when TryInteger(value, out var l):
+                encoded = l;
+                return true;
+            default:
+                throw new SchemaException(
+                    column.Name,
+                    $"Key column '{column.Name}' of table '{Table.Name}' has type {column.Type}; the value {Show(value)} does not fit it.");
+        }
+    }
+
+    private CompiledFilter Compile(ColumnFilter filter)
+    {
+        var ordinal = Table.Schema.Ordinal(filter.Column);
+        var column = Table.Schema[ordinal];
+        switch (column.Type)
+        {
+            case ColumnType.String when filter.Value is string s:
+                if (filter.Op is not (FilterOp.Equal or FilterOp.NotEqual))
+                {
+                    throw new QueryException(
+                        filter.Column, $"Filter on string column '{filter.Column}' can only test equality, not {filter.Op}.");
+                }
+
+                return new CompiledFilter(ordinal, column.Type, filter.Op, 0, Table.Dictionary(ordinal).Find(s));
+            case ColumnType.Double when TryNumber(filter.Value, out var d) && !double.IsNaN(d):
+                return new CompiledFilter(ordinal, column.Type, filter.Op, d, 0);
+            case ColumnType.Int64 when TryInteger(filter.Value, out var l):
+                return new CompiledFilter(ordinal, column.Type, filter.Op, 0, l);
+            case ColumnType.Timestamp when filter.Value is DateTime t:
+                return new CompiledFilter(ordinal, column.Type, filter.Op, 0, TimeValue.FromDateTime(t));
+            case ColumnType.Timestamp when TryInteger(filter.Value, out var l):
+                return new CompiledFilter(ordinal, column.Type, filter.Op, 0, l);
+            case ColumnType.Int64 when TryNumber(filter.Value, out var d) && !double.IsNaN(d):
+                // A fractional bound on an integer column: compare against the equivalent integer bound.
+                return CompileFractional(ordinal, column.Type, filter.Op, d);
+            default:
+                throw new SchemaException(
+                    filter.Column,
+                    $"Filter on column '{filter.Column}' (type {column.Type}) cannot compare with {Show(filter.Value)}.");
+        }
+    }
+
+    private static CompiledFilter CompileFractional(int ordinal, ColumnType type, FilterOp op, double bound)
+    {
+        if (bound == Math.Floor(bound))
+        {
+            return new CompiledFilter(ordinal, type, op, 0, (long)bound);
+        }
+
+        // x < 2.5 ⇔ x ≤ 2; x > 2.5 ⇔ x ≥ 3; x = 2.5 never holds; x ≠ 2.5 always holds for non-null x.
+        return op switch
+        {
+            FilterOp.Less or FilterOp.LessOrEqual => new CompiledFilter(ordinal, type, FilterOp.LessOrEqual, 0, (long)Math.Floor(bound)),
+            FilterOp.Greater or FilterOp.GreaterOrEqual => new CompiledFilter(ordinal, type, FilterOp.GreaterOrEqual, 0, (long)Math.Ceiling(bound)),
+            FilterOp.Equal => new CompiledFilter(ordinal, type, FilterOp.Less, 0, long.MinValue + 1),
+            _ => new CompiledFilter(ordinal, type, FilterOp.GreaterOrEqual, 0, long.MinValue + 1),
+        };
+    }
+
+    private static bool TryNumber(object? value, out double number)
+    {
+        switch (value)
+        {
+            case double d: number = d; return true;
+            case float f: number = f; return true;
+            case decimal m: number = (double)m; return true;
+            default:
+                var ok = TryInteger(value, out var l);
+                number = l;
+                return ok;
+        }
+    }
+
+    private static bool TryInteger(object? value, out long integer)
+    {
+        switch (value)
+        {
+            case long l: integer = l; return l != long.MinValue;
+            case int i: integer = i; return true;
+            case short s: integer = s; return true;
+            case byte b: integer = b; return true;
+            case sbyte sb: integer = sb; return true;
+            case ushort us: integer = us; return true;
+            case uint ui: integer = ui; return true;
+            case bool flag: integer = flag ? 1 : 0; return true;
+            default: integer = 0; return false;
+        }
+    }
+
+    private static string Show(object? value) =>
+        value is null ? "null" : $"'{Convert.ToString(value, CultureInfo.InvariantCulture)}' ({value.GetType().Name})";
+
+    private static string Describe(IReadOnlyList<string> keys) => keys.Count == 0 ? "none" : string.Join(", ", keys);
+}
