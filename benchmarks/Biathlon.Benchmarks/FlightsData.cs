@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Biathlon.Sampling;
+using Biathlon.Sampling.Ingest;
+
+namespace Biathlon.Benchmarks;
+
+// The real flights-3m data (BTS on-time records, Jan-Jun 2001; 5 columns: date, delay, distance, origin, destination)
+// and the request-like predicates the cursor and range benchmarks use. Shared so every benchmark reads the same table.
+internal static class FlightsData
+{
+    public const string Origin = "ORD";
+
+    // Table layouts as a serving deployment would declare them: every flight by time, and flights by origin.
+    public static readonly TableOptions Options = new()
+    {
+        Name = "flights",
+        Partitions = 100,
+        Seed = 0,
+        TimeColumn = "date",
+        Layouts = [new LayoutSpec("all", []), new LayoutSpec("by_origin", ["origin"])],
+    };
+
+    // A 30-day window ending on (and including) 2001-03-15: [2001-02-14, 2001-03-16).
+    public static readonly long WindowTo = TimeValue.FromDateTime(new DateTime(2001, 3, 16));
+    public static readonly long WindowFrom = WindowTo - (30 * TimeValue.MicrosPerDay);
+
+    private static readonly Lazy<string> s_root = new(FindRoot);
+
+    public static string Root => s_root.Value;
+
+    // data/real/flights-3m.parquet under the repository root; runs the pinned fetch script when it is missing.
+    public static string ParquetPath()
+    {
+        var path = Path.Combine(Root, "data", "real", "flights-3m.parquet");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        Console.Error.WriteLine($"{path} is missing; running scripts/fetch-datasets.sh flights ...");
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = Root };
+        start.ArgumentList.Add(Path.Combine(Root, "scripts", "fetch-datasets.sh"));
+        start.ArgumentList.Add("flights");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
+        process.WaitForExit();
+        return process.ExitCode == 0 && File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"scripts/fetch-datasets.sh flights failed (exit {process.ExitCode}); {path} is missing.");
+    }
+
+    public static PartitionedTable BuildTable() =>
+        PartitionedTable.Build(TableReader.ReadFileAsync(ParquetPath()).GetAwaiter().GetResult(), Options);
+
+    // Origin = ORD within the 30-day window (layout by_origin).
+    public static RowPredicate OriginWindow() => new()
+    {
+        Keys = new Dictionary<string, object?> { ["origin"] = Origin },
+        From = WindowFrom,
+        To = WindowTo,
+    };
+
+    // Every flight within the 30-day window (layout all).
+    public static RowPredicate AllWindow() => new() { From = WindowFrom, To = WindowTo };
+
+    // The nearest folder holding Biathlon.sln above the working directory or the binary. BenchmarkDotNet runs each
+    // benchmark in a child process built under this project's bin folder, so the binary's path finds it too.
+    private static string FindRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Biathlon.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root (a folder holding Biathlon.sln); run from inside the repository.");
+    }
+}

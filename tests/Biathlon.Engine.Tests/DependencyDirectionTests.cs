@@ -1,0 +1,21 @@
+namespace Biathlon.Engine.Tests;
+
+/// <summary>Dependencies point Host → Engine → {Planner, Sampling}; Sampling is the leaf.</summary>
+public sealed class DependencyDirectionTests
+{
+    [Fact]
+    public void Engine_does_not_reference_the_host()
+    {
+        var references = typeof(EngineAssembly).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToArray();
+        Assert.DoesNotContain("Biathlon.Host", references);
+        Assert.Equal(EngineAssembly.Name, typeof(EngineAssembly).Assembly.GetName().Name);
+    }
+
+    [Fact]
+    public void Sampling_references_no_other_project_of_ours()
+    {
+        var sampling = typeof(Biathlon.Sampling.PartitionedTable).Assembly;
+        var ours = sampling.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Biathlon.", StringComparison.Ordinal));
+        Assert.Empty(ours);
+    }
+}
