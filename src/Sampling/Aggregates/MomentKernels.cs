@@ -82,39 +82,53 @@ internal static class MomentKernels
     }
 
     /// <summary>Count, mean and M2..M4 in two passes: the mean, then the central powers.</summary>
+    /// <remarks>Both passes keep independent accumulator sets so consecutive FMAs do not wait on each other.</remarks>
     internal static MomentState Order4(ReadOnlySpan<double> x)
     {
         var width = Vector<double>.Count;
         ref var origin = ref MemoryMarshal.GetReference(x);
-        Vector<double> sa = default, sb = default;
+
+        // Pass 1: the mean, from sums shifted by the first value so a large common offset costs no precision.
+        var shift = x[0];
+        var vShift = new Vector<double>(shift);
+        Vector<double> sa = default, sb = default, sc = default, sd = default;
         var i = 0;
-        for (; i <= x.Length - 2 * width; i += 2 * width)
+        for (; i <= x.Length - 4 * width; i += 4 * width)
         {
-            sa += Vector.LoadUnsafe(ref origin, (nuint)i);
-            sb += Vector.LoadUnsafe(ref origin, (nuint)(i + width));
+            sa += Vector.LoadUnsafe(ref origin, (nuint)i) - vShift;
+            sb += Vector.LoadUnsafe(ref origin, (nuint)(i + width)) - vShift;
+            sc += Vector.LoadUnsafe(ref origin, (nuint)(i + 2 * width)) - vShift;
+            sd += Vector.LoadUnsafe(ref origin, (nuint)(i + 3 * width)) - vShift;
         }
 
-        var sum = Vector.Sum(sa + sb);
+        var sum = Vector.Sum((sa + sb) + (sc + sd));
         for (; i < x.Length; i++)
         {
-            sum += Unsafe.Add(ref origin, i);
+            sum += Unsafe.Add(ref origin, i) - shift;
         }
 
         double n = x.Length;
-        var mean = sum / n;
+        var mean = shift + sum / n;
         var vMean = new Vector<double>(mean);
-        Vector<double> d1 = default, d2 = default, d3 = default, d4 = default;
-        for (i = 0; i <= x.Length - width; i += width)
+        Vector<double> a1 = default, a2 = default, a3 = default, a4 = default;
+        Vector<double> b1 = default, b2 = default, b3 = default, b4 = default;
+        for (i = 0; i <= x.Length - 2 * width; i += 2 * width)
         {
-            var d = Vector.LoadUnsafe(ref origin, (nuint)i) - vMean;
-            var sq = d * d;
-            d1 += d;
-            d2 += sq;
-            d3 = Vector.FusedMultiplyAdd(sq, d, d3);
-            d4 = Vector.FusedMultiplyAdd(sq, sq, d4);
+            var da = Vector.LoadUnsafe(ref origin, (nuint)i) - vMean;
+            var db = Vector.LoadUnsafe(ref origin, (nuint)(i + width)) - vMean;
+            var sqa = da * da;
+            var sqb = db * db;
+            a1 += da;
+            b1 += db;
+            a2 += sqa;
+            b2 += sqb;
+            a3 = Vector.FusedMultiplyAdd(sqa, da, a3);
+            b3 = Vector.FusedMultiplyAdd(sqb, db, b3);
+            a4 = Vector.FusedMultiplyAdd(sqa, sqa, a4);
+            b4 = Vector.FusedMultiplyAdd(sqb, sqb, b4);
         }
 
-        double c1 = Vector.Sum(d1), c2 = Vector.Sum(d2), c3 = Vector.Sum(d3), c4 = Vector.Sum(d4);
+        double c1 = Vector.Sum(a1 + b1), c2 = Vector.Sum(a2 + b2), c3 = Vector.Sum(a3 + b3), c4 = Vector.Sum(a4 + b4);
         for (; i < x.Length; i++)
         {
             var d = Unsafe.Add(ref origin, i) - mean;
@@ -125,14 +139,16 @@ internal static class MomentKernels
             c4 += sq * sq;
         }
 
-        // c1 is the rounding residue of the mean; folding it in is the usual two-pass correction.
+        // c1 is the rounding residue of the mean: re-centre every moment on mean + δ, δ = c1 / n, exactly.
+        var delta = c1 / n;
+        var delta2 = delta * delta;
         return new MomentState
         {
             Count = x.Length,
-            Mean = mean + c1 / n,
-            M2 = Math.Max(c2 - c1 * c1 / n, 0),
-            M3 = c3,
-            M4 = Math.Max(c4, 0),
+            Mean = mean + delta,
+            M2 = Math.Max(c2 - c1 * delta, 0),
+            M3 = c3 - 3 * delta * c2 + 2 * n * delta2 * delta,
+            M4 = Math.Max(c4 - 4 * delta * c3 + 6 * delta2 * c2 - 3 * n * delta2 * delta2, 0),
         };
     }
 
