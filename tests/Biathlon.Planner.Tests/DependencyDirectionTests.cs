@@ -6,9 +6,9 @@ public sealed class DependencyDirectionTests
     [Fact]
     public void Planner_references_only_Sampling_among_our_assemblies_and_no_model_runtime()
     {
-        var references = typeof(PlannerAssembly).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        var references = typeof(UncertaintyPropagator).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        Assert.Contains("Biathlon.Sampling", references);
         Assert.DoesNotContain(references, r => r is "Biathlon.Engine" or "Biathlon.Host");
         Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.ML", StringComparison.Ordinal));
-        Assert.Equal(PlannerAssembly.Name, typeof(PlannerAssembly).Assembly.GetName().Name);
     }
 }

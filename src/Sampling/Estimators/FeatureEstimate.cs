@@ -21,6 +21,54 @@ public readonly struct FeatureEstimate
         Fraction = fraction;
     }
 
+    /// <summary>An exact value (a request field, a lookup, or an aggregate computed from every row).</summary>
+    public static FeatureEstimate Exact(double value) => new(value, ErrorKind.Exact, 0, value, value, default, 0, 0, 1);
+
+    /// <summary>A value with a normal error of standard deviation <paramref name="stdError"/> (finite, ≥ 0).</summary>
+    public static FeatureEstimate Normal(double value, double stdError, double criticalValue = 1.959963984540054)
+    {
+        if (!(stdError >= 0) || double.IsInfinity(stdError))
+        {
+            throw new ArgumentOutOfRangeException(nameof(stdError), stdError, "A standard error must be finite and at least 0.");
+        }
+
+        return new FeatureEstimate(
+            value, ErrorKind.Normal, stdError, value - criticalValue * stdError, value + criticalValue * stdError, default, 0, 0, double.NaN);
+    }
+
+    /// <summary>A value whose plausible population values are <paramref name="sortedValues"/> (ascending, at least one, no NaN).</summary>
+    public static FeatureEstimate Empirical(double value, ReadOnlyMemory<double> sortedValues)
+    {
+        var span = sortedValues.Span;
+        if (span.IsEmpty)
+        {
+            throw new ArgumentException("An empirical error needs at least one value.", nameof(sortedValues));
+        }
+
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (double.IsNaN(span[i]) || (i > 0 && span[i] < span[i - 1]))
+            {
+                throw new ArgumentException($"Empirical values must be ascending and not NaN (index {i}).", nameof(sortedValues));
+            }
+        }
+
+        double mean = 0, ss = 0;
+        foreach (var v in span)
+        {
+            mean += v;
+        }
+
+        mean /= span.Length;
+        foreach (var v in span)
+        {
+            ss += (v - mean) * (v - mean);
+        }
+
+        var sd = span.Length > 1 ? Math.Sqrt(ss / (span.Length - 1)) : 0;
+        return new FeatureEstimate(value, ErrorKind.Empirical, sd, span[0], span[^1], sortedValues, 0, 0, double.NaN);
+    }
+
     /// <summary>The point estimate.</summary>
     public double Value { get; }
 

@@ -1,0 +1,11 @@
+namespace Biathlon.Planner;
+
+/// <summary>Chooses the next round's sample size of every query. Implementations must not allocate per call.</summary>
+public interface IPlanPolicy
+{
+    /// <summary>
+    /// Writes the partitions each query should have read after the next round into <paramref name="next"/>: at least
+    /// its current count, at most P. Queries that are not sampleable keep their count.
+    /// </summary>
+    void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next);
+}

@@ -1,0 +1,46 @@
+using Biathlon.Sampling.Numerics;
+
+namespace Biathlon.Planner;
+
+/// <summary>Ablation baseline: after the minimum-support jump, each budget partition goes to a random unfinished query (seeded).</summary>
+/// <param name="seed">Seed of the choices; a policy instance draws a reproducible stream.</param>
+public sealed class RandomPlanPolicy(ulong seed = 0) : IPlanPolicy
+{
+    private Xoshiro256 _rng = new(seed);
+
+    /// <inheritdoc />
+    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next)
+    {
+        PlanSteps.Start(queries, settings, next);
+        if (PlanSteps.MinimumSupportJump(queries, settings, next))
+        {
+            return;
+        }
+
+        var budget = PlanSteps.Budget(queries, settings, next);
+        while (budget > 0)
+        {
+            var open = 0;
+            for (var q = 0; q < queries.Length; q++)
+            {
+                open += queries[q].Sampleable && next[q] < settings.TotalPartitions ? 1 : 0;
+            }
+
+            if (open == 0)
+            {
+                return;
+            }
+
+            var pick = _rng.NextInt(open);
+            for (var q = 0; q < queries.Length; q++)
+            {
+                if (queries[q].Sampleable && next[q] < settings.TotalPartitions && pick-- == 0)
+                {
+                    next[q]++;
+                    budget--;
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Numerics;
+using Biathlon.Sampling;
+
+namespace Biathlon.Planner;
+
+/// <summary>Settings of the QMC design.</summary>
+public sealed record PropagationOptions
+{
+    /// <summary>Creates options, validating each value.</summary>
+    /// <param name="baseSamples">N, the Saltelli base points: a power of two in [2, 65536] (default 128).</param>
+    /// <param name="seed">Seed of the Sobol' scramble (default 0): the same design every round and request.</param>
+    /// <param name="scramble">Scramble the Sobol' points (default true).</param>
+    public PropagationOptions(int baseSamples = 128, ulong seed = 0, bool scramble = true)
+    {
+        if (baseSamples < 2 || baseSamples > 65_536 || !BitOperations.IsPow2(baseSamples))
+        {
+            throw new ConfigurationException(
+                nameof(baseSamples), $"The number of QMC base points N must be a power of two in [2, 65536] (got {baseSamples}).");
+        }
+
+        BaseSamples = baseSamples;
+        Seed = seed;
+        Scramble = scramble;
+    }
+
+    /// <summary>The defaults: N = 128, seed 0, scrambled.</summary>
+    public static PropagationOptions Default { get; } = new();
+
+    /// <summary>N, the Saltelli base points.</summary>
+    public int BaseSamples { get; }
+
+    /// <summary>Seed of the scramble.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Whether the Sobol' points are scrambled.</summary>
+    public bool Scramble { get; }
+}
