@@ -122,8 +122,8 @@ internal sealed class ColumnAccumulator
         AddValues(target);
     }
 
-    /// <summary>Call after each partition: merges the partition's values into the sorted sample.</summary>
-    public void EndPartition() => Sorted?.Commit();
+    /// <summary>Call after a widening: merges the new partitions' values into the sorted sample.</summary>
+    public void EndWidening() => Sorted?.Commit();
 
     private void AddValues(ReadOnlySpan<double> values)
     {

@@ -118,6 +118,12 @@ public sealed class SampleCursor
             ReadPartition(p);
         }
 
+        // Sorted samples take the new partitions' values in one sort and merge, not one per partition.
+        foreach (var acc in _accumulators)
+        {
+            acc.EndWidening();
+        }
+
         PartitionsRead = Math.Max(PartitionsRead, partitions);
     }
 
@@ -199,11 +205,6 @@ public sealed class SampleCursor
         else
         {
             ReadFiltered(partition, range);
-        }
-
-        foreach (var acc in _accumulators)
-        {
-            acc.EndPartition();
         }
     }
 

@@ -2,7 +2,7 @@ namespace Biathlon.Sampling;
 
 /// <summary>
 /// The sampled non-null values of a column, kept sorted: the state behind quantiles, extremes and distinct counts.
-/// Values of a partition are collected, sorted and merged in once per partition (linear in the sample so far).
+/// Values of a widening's new partitions are collected, sorted and merged in once (linear in the sample so far).
 /// </summary>
 internal sealed class SortedSample
 {

@@ -1,0 +1,226 @@
+using System.Buffers;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Biathlon.Engine.Models;
+
+/// <summary>Settings of an ONNX Runtime session.</summary>
+/// <param name="IntraOpThreads">Threads inside one operator (default 1: concurrent requests already use the cores).</param>
+public sealed record OnnxModelOptions(int IntraOpThreads = 1);
+
+/// <summary>
+/// An ONNX model run by ONNX Runtime (CPU), as the planner's batch model: the QMC design (column-major) is transposed
+/// into a pooled row-major buffer and evaluated in one call. Regression reads the first float output; classification
+/// reads an int64 label output, or the arg-max of class probabilities, or P(class 1) &gt; 0.5. Thread-safe.
+/// </summary>
+public sealed class OnnxModel : IBatchModel, IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string _inputName;
+    private readonly string _outputName;
+    private readonly OutputKind _outputKind;
+
+    private OnnxModel(InferenceSession session, string path, PredictionTask task)
+    {
+        _session = session;
+        Path = path;
+        Task = task;
+        var inputs = session.InputMetadata;
+        if (inputs.Count != 1)
+        {
+            throw new DataSourceException(path, $"Model '{path}' has {inputs.Count} inputs; Biathlon feeds one float tensor [N, D].");
+        }
+
+        var (inputName, input) = inputs.First();
+        if (input.ElementDataType != TensorElementType.Float || input.Dimensions.Length != 2 || input.Dimensions[1] < 1)
+        {
+            throw new DataSourceException(path, $"Model '{path}': input '{inputName}' must be a float tensor [N, D] with D fixed (it is {input.ElementDataType} [{string.Join(", ", input.Dimensions)}]).");
+        }
+
+        _inputName = inputName;
+        InputWidth = input.Dimensions[1];
+        (_outputName, _outputKind) = ChooseOutput(session, path, task);
+        Metadata = session.ModelMetadata.CustomMetadataMap;
+    }
+
+    private enum OutputKind
+    {
+        Value,
+        Label,
+        ClassProbabilities,
+        PositiveProbability,
+    }
+
+    /// <summary>The model file.</summary>
+    public string Path { get; }
+
+    /// <summary>What the model predicts.</summary>
+    public PredictionTask Task { get; }
+
+    /// <inheritdoc />
+    public int InputWidth { get; }
+
+    /// <summary>The model's metadata properties (for example the validation MAE a training run stored).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Loads <paramref name="path"/>; throws <see cref="DataSourceException"/> naming the file when it is missing or unusable.</summary>
+    public static OnnxModel Load(string path, PredictionTask task, OnnxModelOptions? options = null)
+    {
+        options ??= new OnnxModelOptions();
+        if (!File.Exists(path))
+        {
+            throw new DataSourceException(path, $"Model file '{path}' does not exist.");
+        }
+
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = Math.Max(1, options.IntraOpThreads),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new DataSourceException(path, $"'{path}' is not a model ONNX Runtime can load: {e.Message}", e);
+        }
+
+        try
+        {
+            return new OnnxModel(session, path, task);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Evaluate(ReadOnlySpan<float> inputs, int rows, Span<float> outputs)
+    {
+        var width = InputWidth;
+        var buffer = ArrayPool<float>.Shared.Rent(rows * width);
+        try
+        {
+            for (var j = 0; j < width; j++)
+            {
+                var column = inputs.Slice(j * rows, rows);
+                for (var r = 0; r < rows; r++)
+                {
+                    buffer[r * width + j] = column[r];
+                }
+            }
+
+            EvaluateRowMajor(buffer.AsMemory(0, rows * width), rows, outputs);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Evaluates row-major inputs ([rows, D]) into one output per row.</summary>
+    public void EvaluateRowMajor(Memory<float> inputs, int rows, Span<float> outputs)
+    {
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs, [rows, InputWidth]);
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, [_inputName], [input], [_outputName]);
+        var output = results[0];
+        switch (_outputKind)
+        {
+            case OutputKind.Label:
+            {
+                var labels = output.GetTensorDataAsSpan<long>();
+                for (var r = 0; r < rows; r++)
+                {
+                    outputs[r] = labels[r];
+                }
+
+                break;
+            }
+
+            case OutputKind.ClassProbabilities:
+            {
+                var probabilities = output.GetTensorDataAsSpan<float>();
+                var classes = probabilities.Length / rows;
+                for (var r = 0; r < rows; r++)
+                {
+                    var row = probabilities.Slice(r * classes, classes);
+                    outputs[r] = row.IndexOf(System.Numerics.Tensors.TensorPrimitives.Max(row));
+                }
+
+                break;
+            }
+
+            case OutputKind.PositiveProbability:
+            {
+                var probabilities = output.GetTensorDataAsSpan<float>();
+                for (var r = 0; r < rows; r++)
+                {
+                    outputs[r] = probabilities[r] > 0.5f ? 1 : 0;
+                }
+
+                break;
+            }
+
+            default:
+                output.GetTensorDataAsSpan<float>()[..rows].CopyTo(outputs);
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+
+    private static (string, OutputKind) ChooseOutput(InferenceSession session, string path, PredictionTask task)
+    {
+        var outputs = session.OutputMetadata;
+        if (task == PredictionTask.Regression)
+        {
+            foreach (var (name, meta) in outputs)
+            {
+                if (meta.IsTensor && meta.ElementDataType == TensorElementType.Float && IsColumn(meta.Dimensions))
+                {
+                    return (name, OutputKind.Value);
+                }
+            }
+
+            throw new DataSourceException(path, $"Regression model '{path}' has no float output of shape [N] or [N, 1].");
+        }
+
+        foreach (var (name, meta) in outputs)
+        {
+            if (meta.IsTensor && meta.ElementDataType == TensorElementType.Int64 && IsColumn(meta.Dimensions))
+            {
+                return (name, OutputKind.Label);
+            }
+        }
+
+        foreach (var (name, meta) in outputs)
+        {
+            if (meta.IsTensor && meta.ElementDataType == TensorElementType.Float)
+            {
+                if (meta.Dimensions.Length == 2 && meta.Dimensions[1] > 1)
+                {
+                    return (name, OutputKind.ClassProbabilities);
+                }
+
+                if (IsColumn(meta.Dimensions))
+                {
+                    return (name, OutputKind.PositiveProbability);
+                }
+            }
+        }
+
+        throw new DataSourceException(path, $"Classification model '{path}' has no int64 label output and no float probability output.");
+    }
+
+    private static bool IsColumn(int[] dimensions) => dimensions.Length == 1 || (dimensions.Length == 2 && dimensions[1] == 1);
+}

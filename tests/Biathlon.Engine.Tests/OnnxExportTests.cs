@@ -1,0 +1,169 @@
+using Biathlon.Engine.Models;
+using Biathlon.Experiments.Training;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine.Tests;
+
+/// <summary>
+/// Every model type our writer exports, run by ONNX Runtime, matches the trainer's own predictions within 1e-5
+/// (relative to max(1, |y|)) on 1,000 real flights rows (features: distance, hour, day of week, minute).
+/// </summary>
+public sealed class OnnxExportTests
+{
+    private static float[] RunOnnx(byte[] onnx, PredictionTask task, float[][] rows, bool probability = false)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("model.onnx");
+        File.WriteAllBytes(path, onnx);
+        using var model = OnnxModel.Load(path, task);
+        var width = rows[0].Length;
+        var flat = new float[rows.Length * width];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r].CopyTo(flat, r * width);
+        }
+
+        var outputs = new float[rows.Length];
+        if (probability)
+        {
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+            using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(flat, [rows.Length, width]);
+            using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["input"], [input], ["probability"]);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+
+        model.EvaluateRowMajor(flat, rows.Length, outputs);
+        return outputs;
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = 0.0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / Math.Max(1, Math.Abs(expected[i])));
+        }
+
+        Assert.True(worst <= 1e-5, $"{what}: worst relative difference {worst:E2} over {expected.Length} rows");
+    }
+
+    [Fact]
+    public void LightGbm_regression_exported_to_onnx_matches_MLNET()
+    {
+        var trained = MlNetTraining.LightGbmRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays);
+        var onnx = OnnxExporter.Regressor(trained.Model, 4);
+        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "LightGbm");
+        Assert.Equal(100, trained.Model.Trees.Count);
+    }
+
+    [Fact]
+    public void FastTree_binary_classifier_exported_to_onnx_matches_MLNET_probabilities_and_labels()
+    {
+        var late = FlightRows.TrainDelays.Select(d => d > 15 ? 1f : 0f).ToArray();
+        var trained = MlNetTraining.FastTreeBinary(FlightRows.TrainFeatures, late);
+        var onnx = OnnxExporter.BinaryClassifier(trained.Model, trained.Calibration!, 4);
+        var expected = trained.Predict(FlightRows.TestFeatures);
+        AssertClose(expected, RunOnnx(onnx, PredictionTask.Classification, FlightRows.TestFeatures, probability: true), "FastTree probability");
+        var labels = RunOnnx(onnx, PredictionTask.Classification, FlightRows.TestFeatures);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (Math.Abs(expected[i] - 0.5) > 1e-5)
+            {
+                Assert.Equal(expected[i] > 0.5 ? 1 : 0, labels[i]);
+            }
+        }
+
+        Assert.Contains(1f, labels);
+        Assert.Contains(0f, labels);
+    }
+
+    [Fact]
+    public void FastForest_regression_exported_to_onnx_matches_MLNET()
+    {
+        var trained = MlNetTraining.FastForestRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays, trees: 50);
+        var onnx = OnnxExporter.Regressor(trained.Model, 4);
+        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "FastForest");
+    }
+
+    [Fact]
+    public void Linear_regression_exported_to_onnx_matches_MLNET()
+    {
+        var trained = MlNetTraining.LinearRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays);
+        var onnx = OnnxExporter.Regressor(trained.Model);
+        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "SDCA linear");
+    }
+
+    [Theory]
+    [InlineData(1, Activation.Identity)]
+    [InlineData(1, Activation.Sigmoid)]
+    [InlineData(3, Activation.Softmax)]
+    public void Mlp_exported_to_onnx_matches_its_forward_pass(int outputs, Activation last)
+    {
+        var rng = new Random(outputs * 7 + (int)last);
+        DenseLayer Layer(int inputs, int width, Activation activation) => new(
+            inputs, width,
+            Enumerable.Range(0, inputs * width).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.05f).ToArray(),
+            Enumerable.Range(0, width).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(),
+            activation);
+        var network = new MultilayerPerceptron([Layer(4, 16, Activation.Relu), Layer(16, 8, Activation.Relu), Layer(8, outputs, last)]);
+        var onnx = OnnxExporter.Mlp(network);
+        var rows = FlightRows.TestFeatures;
+        var expected = new float[rows.Length];
+        var buffer = new float[outputs];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            network.Predict(rows[r], buffer);
+            expected[r] = last switch
+            {
+                Activation.Identity => buffer[0],
+                Activation.Sigmoid => buffer[0],
+                _ => Array.IndexOf(buffer, buffer.Max()),
+            };
+        }
+
+        if (last == Activation.Softmax)
+        {
+            Assert.Equal(expected, RunOnnx(onnx, PredictionTask.Classification, rows));
+        }
+        else
+        {
+            AssertClose(expected, RunOnnx(onnx, last == Activation.Identity ? PredictionTask.Regression : PredictionTask.Classification, rows, probability: last == Activation.Sigmoid), $"MLP {last}");
+        }
+    }
+
+    [Fact]
+    public void A_single_leaf_tree_and_metadata_survive_export()
+    {
+        var stump = new DecisionTree([], [], [], [], [2.5]);
+        var split = new DecisionTree([1], [12f], [~0], [~1], [-1, 1]);
+        var model = new TreeEnsembleModel([stump, split], [1, 2], 0.5, TreeAggregation.Sum);
+        var onnx = OnnxExporter.Regressor(model, 4, new Dictionary<string, string> { ["validation_mae"] = "17.25" });
+        var rows = FlightRows.TestFeatures;
+        AssertClose(rows.Select(r => (float)model.Score(r)).ToArray(), RunOnnx(onnx, PredictionTask.Regression, rows), "hand-built trees");
+
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("m.onnx"), onnx);
+        using var loaded = OnnxModel.Load(dir.File("m.onnx"), PredictionTask.Regression);
+        Assert.Equal("17.25", loaded.Metadata["validation_mae"]);
+        Assert.Equal(4, loaded.InputWidth);
+    }
+
+    [Fact]
+    public void Missing_and_corrupt_model_files_are_named()
+    {
+        using var dir = new TempDirectory();
+        var missing = dir.File("none.onnx");
+        Assert.Equal(missing, Assert.Throws<DataSourceException>(() => OnnxModel.Load(missing, PredictionTask.Regression)).SourceName);
+        var corrupt = dir.File("corrupt.onnx");
+        File.WriteAllText(corrupt, "this is not a protobuf");
+        Assert.Equal(corrupt, Assert.Throws<DataSourceException>(() => OnnxModel.Load(corrupt, PredictionTask.Regression)).SourceName);
+        var classifierAsRegressor = dir.File("label-only.onnx");
+        var late = FlightRows.TrainDelays.Select(d => d > 15 ? 1f : 0f).ToArray();
+        File.WriteAllBytes(classifierAsRegressor, OnnxExporter.BinaryClassifier(new LinearModel([0.01, 0, 0, 0], -1), PlattCalibration.Logit));
+        using var asClassifier = OnnxModel.Load(classifierAsRegressor, PredictionTask.Classification);
+        Assert.Equal(4, asClassifier.InputWidth);
+        Assert.NotEmpty(late);
+    }
+}
