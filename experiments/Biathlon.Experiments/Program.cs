@@ -5,8 +5,12 @@ const string Usage = """
     usage: biathlon-experiments <command> [options]
 
     commands:
-      demo     Ingest the real flights data (fetched on first use), then print sampled aggregates
-               with their 95% intervals beside the exact values.
+      flight-delay [--requests N] [--retrain] [--pipeline NAME]
+               The main job: build what is missing for the Flight-Delay pipeline (data, cached
+               layouts, trained model), then replay N held-out requests (default 300) exact vs
+               approximate and print latency, speedup, share within δ and accuracy.
+      demo     Print sampled aggregates with their 95% intervals beside the exact values
+               on the real flights data.
       fetch    Fetch datasets with the pinned, checksummed script: fetch [flights|sensors|r ...]
       help     Show this text.
     """;
@@ -15,6 +19,8 @@ try
 {
     switch (args.FirstOrDefault())
     {
+        case "flight-delay":
+            return await FlightDelayCommand.RunAsync(args[1..]);
         case "demo":
             return await SamplingDemo.RunAsync();
         case "fetch":

@@ -122,6 +122,28 @@ internal static class PlanSteps
         return true;
     }
 
+    /// <summary>
+    /// Finishes every sampleable query whose remaining rows are predicted to cost less than one more round: a small
+    /// query read exactly at once is cheaper than another propagation and model call spent waiting on it. Does not
+    /// consume the budget. 0 overhead disables it.
+    /// </summary>
+    public static void FinishCheapQueries(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next)
+    {
+        if (settings.RoundOverheadSeconds <= 0)
+        {
+            return;
+        }
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var remaining = 1 - (double)next[q] / settings.TotalPartitions;
+            if (queries[q].Sampleable && remaining > 0 && Math.Max(queries[q].CostSlope, 0) * remaining <= settings.RoundOverheadSeconds)
+            {
+                next[q] = settings.TotalPartitions;
+            }
+        }
+    }
+
     /// <summary>Gives the budget one partition at a time to each unfinished sampleable query in turn.</summary>
     public static void RoundRobin(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, int budget)
     {

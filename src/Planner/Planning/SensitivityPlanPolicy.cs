@@ -21,6 +21,8 @@ public sealed class SensitivityPlanPolicy : IPlanPolicy
             return;
         }
 
+        PlanSteps.FinishCheapQueries(queries, settings, next);
+
         var budget = PlanSteps.Budget(queries, settings, next);
         if (budget <= 0)
         {

@@ -5,9 +5,10 @@ namespace Biathlon.Sampling;
 /// <summary>
 /// A growing sample of one predicate's rows and the running state of its aggregates. The sample at fraction z is
 /// partitions [0, P·z); <see cref="WidenTo"/> reads only partitions not yet read and merges them into the running
-/// state, so no row is ever read twice. Not thread-safe: one cursor serves one request.
+/// state, so no row is ever read twice. Not thread-safe: one cursor serves one request. Dispose it when done: quantile
+/// and distinct-count samples hold pooled buffers.
 /// </summary>
-public sealed class SampleCursor
+public sealed class SampleCursor : IDisposable
 {
     private const int ChunkLength = 1024;
 
@@ -242,6 +243,15 @@ public sealed class SampleCursor
             {
                 acc.AddSelected(partition, start, selected[..count], buffer);
             }
+        }
+    }
+
+    /// <summary>Returns pooled buffers. Estimates taken earlier stay valid; the cursor must not be widened or estimated again.</summary>
+    public void Dispose()
+    {
+        foreach (var acc in _accumulators)
+        {
+            acc.Sorted?.Dispose();
         }
     }
 

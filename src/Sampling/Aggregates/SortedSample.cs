@@ -1,14 +1,18 @@
+using System.Buffers;
+
 namespace Biathlon.Sampling;
 
 /// <summary>
 /// The sampled non-null values of a column, kept sorted: the state behind quantiles, extremes and distinct counts.
 /// Values of a widening's new partitions are collected, sorted and merged in once (linear in the sample so far).
 /// </summary>
-internal sealed class SortedSample
+internal sealed class SortedSample : IDisposable
 {
-    private double[] _sorted = new double[64];
-    private double[] _spare = new double[64];
-    private double[] _pending = new double[64];
+    // Buffers come from the shared pool: a request's sample of a large window would otherwise allocate
+    // large-object-heap arrays on every request.
+    private double[] _sorted = ArrayPool<double>.Shared.Rent(64);
+    private double[] _spare = ArrayPool<double>.Shared.Rent(64);
+    private double[] _pending = ArrayPool<double>.Shared.Rent(64);
     private int _count;
     private int _pendingCount;
 
@@ -21,7 +25,10 @@ internal sealed class SortedSample
     {
         if (_pendingCount + values.Length > _pending.Length)
         {
-            Array.Resize(ref _pending, Math.Max(_pendingCount + values.Length, _pending.Length * 2));
+            var larger = ArrayPool<double>.Shared.Rent(Math.Max(_pendingCount + values.Length, _pending.Length * 2));
+            _pending.AsSpan(0, _pendingCount).CopyTo(larger);
+            ArrayPool<double>.Shared.Return(_pending);
+            _pending = larger;
         }
 
         var target = _pending.AsSpan(_pendingCount);
@@ -50,7 +57,8 @@ internal sealed class SortedSample
         var total = _count + _pendingCount;
         if (_spare.Length < total)
         {
-            _spare = new double[Math.Max(total, _spare.Length * 2)];
+            ArrayPool<double>.Shared.Return(_spare);
+            _spare = ArrayPool<double>.Shared.Rent(Math.Max(total, _spare.Length * 2));
         }
 
         var old = _sorted.AsSpan(0, _count);
@@ -68,5 +76,15 @@ internal sealed class SortedSample
         (_sorted, _spare) = (_spare, _sorted);
         _count = total;
         _pendingCount = 0;
+    }
+
+    /// <summary>Returns the buffers to the pool; the sample must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        ArrayPool<double>.Shared.Return(_sorted);
+        ArrayPool<double>.Shared.Return(_spare);
+        ArrayPool<double>.Shared.Return(_pending);
+        _sorted = _spare = _pending = [];
+        _count = _pendingCount = 0;
     }
 }

@@ -128,6 +128,9 @@ public sealed partial class PartitionedTable : IDisposable
             $"Table '{Name}' has no layout keyed by ({string.Join(", ", keyColumns)}); layouts: {LayoutNames()}.");
     }
 
+    /// <summary>True when String column <paramref name="column"/> holds <paramref name="value"/> in some row.</summary>
+    public bool ContainsString(string column, string value) => Dictionary(Schema.Ordinal(column)).Find(value) >= 0;
+
     /// <summary>The string behind a dictionary code of a String column.</summary>
     public string DecodeString(string column, int code) => Dictionary(Schema.Ordinal(column))[code];
 

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Biathlon.Engine.Models;
+using Biathlon.Engine.Runtime;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine;
+
+/// <summary>
+/// Serves one pipeline: loads its spec, tables (cached as Arrow IPC) and ONNX model once, then answers
+/// <see cref="Predict"/> (approximate, bounded) and <see cref="PredictExact"/> over the same code path. Thread-safe:
+/// one instance serves concurrent requests.
+/// </summary>
+/// <example>
+/// <code>
+/// using var engine = await BiathlonEngine.LoadAsync("pipelines/flight-delay");
+/// var result = engine.Predict(new Dictionary&lt;string, object?&gt;
+/// {
+///     ["origin"] = "ORD", ["destination"] = "LGA", ["distance"] = 733, ["departure"] = new DateTime(2001, 6, 12, 17, 5, 0),
+/// });
+/// Console.WriteLine($"{result.Value:F1} ± {result.Delta:F1} with confidence {result.Confidence:P0}");
+/// </code>
+/// </example>
+public sealed partial class BiathlonEngine : IDisposable
+{
+    private readonly Dictionary<string, PartitionedTable> _tables;
+    private readonly CompiledQuery[] _queries;
+    private readonly OnnxModel? _model;
+    private readonly int[] _groupOfInput;
+    private readonly EstimatorOptions _estimatorOptions;
+    private readonly PropagationOptions _propagationOptions;
+    private readonly ConcurrentBag<RequestContext> _contexts = [];
+    private readonly CostStatistics _costs;
+    private readonly int _partitions;
+
+    private BiathlonEngine(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, OnnxModel? model, double delta)
+    {
+        Definition = definition;
+        _tables = tables;
+        _queries = queries;
+        _model = model;
+        Delta = delta;
+        _partitions = definition.Tables[0].Partitions;
+        var requestGroup = queries.Length;
+        _groupOfInput = definition.Inputs.Select(i => i.Query >= 0 ? i.Query : requestGroup).ToArray();
+        var planner = definition.Planner;
+        _estimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport, bootstrapResamples: planner.BootstrapResamples, seed: planner.Seed);
+        _propagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples, seed: planner.Seed);
+        _costs = new CostStatistics(queries.Length);
+    }
+
+    /// <summary>The validated pipeline spec.</summary>
+    public PipelineDefinition Definition { get; }
+
+    /// <summary>δ in force: the spec's, or the model metadata value it names.</summary>
+    public double Delta { get; }
+
+    /// <summary>Model input names, in column order.</summary>
+    public IReadOnlyList<string> InputNames => Definition.Inputs.Select(i => i.Name).ToArray();
+
+    /// <summary>True when a model is loaded (false with <see cref="EngineOptions.LoadModel"/> off).</summary>
+    public bool HasModel => _model is not null;
+
+    /// <summary>
+    /// Loads a pipeline folder (or spec file). Throws <see cref="PipelineSpecException"/> naming the spec file and
+    /// JSON path for any bad reference (including column types found in the data and a model whose input width
+    /// differs from the inputs), and <see cref="DataSourceException"/> for unreadable data files.
+    /// </summary>
+    public static async Task<BiathlonEngine> LoadAsync(string pipeline, EngineOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EngineOptions();
+        var definition = PipelineSpecLoader.Load(pipeline, options.DataDirectory);
+        var file = definition.SpecFile;
+        for (var t = 1; t < definition.Tables.Count; t++)
+        {
+            if (definition.Tables[t].Partitions != definition.Tables[0].Partitions)
+            {
+                throw new PipelineSpecException(file, $"{definition.Tables[t].JsonPath}.partitions",
+                    "every table of a pipeline needs the same partition count: the planner works on one 1/P grid.");
+            }
+        }
+
+        var cache = options.CacheDirectory ?? Path.Combine(definition.Folder, ".cache");
+        var tables = new Dictionary<string, PartitionedTable>(StringComparer.Ordinal);
+        var queries = new CompiledQuery[definition.Queries.Count];
+        OnnxModel? model = null;
+        try
+        {
+            foreach (var table in definition.Tables)
+            {
+                var layouts = LayoutsFor(definition, table.Name);
+                if (layouts.Count == 0)
+                {
+                    continue; // no query reads it
+                }
+
+                try
+                {
+                    tables[table.Name] = await TableCache.OpenAsync(table, layouts, cache, options.Progress, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SchemaException e) when (table.TimeColumn is not null && e.Column == table.TimeColumn)
+                {
+                    throw new PipelineSpecException(file, $"{table.JsonPath}.timeColumn", e.Message, e);
+                }
+                catch (SchemaException e) when (definition.Queries.FirstOrDefault(q => q.Table == table.Name && q.Keys.Any(k => k.Key == e.Column)) is { } query)
+                {
+                    // A layout keyed by a column the table lacks: report it at the query key that asked for it.
+                    throw new PipelineSpecException(file, $"{query.JsonPath}.keys.{e.Column}", e.Message, e);
+                }
+            }
+
+            for (var q = 0; q < queries.Length; q++)
+            {
+                var query = definition.Queries[q];
+                var table = tables[query.Table];
+                SpecDataChecks.Check(definition, query, table);
+                queries[q] = new CompiledQuery(query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request);
+            }
+
+            double delta = definition.Bound.Delta ?? 0;
+            if (options.LoadModel)
+            {
+                model = LoadModel(definition);
+                if (definition.Bound.DeltaMetadata is { } key)
+                {
+                    if (!model.Metadata.TryGetValue(key, out var text)
+                        || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out delta) || !(delta >= 0))
+                    {
+                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{model.Path}' has no non-negative number in metadata entry '{key}'.");
+                    }
+                }
+            }
+
+            return new BiathlonEngine(definition, tables, queries, model, delta);
+        }
+        catch
+        {
+            model?.Dispose();
+            foreach (var table in tables.Values)
+            {
+                table.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A loaded table, for harnesses that draw requests from the data.</summary>
+    public PartitionedTable GetTable(string name) =>
+        _tables.TryGetValue(name, out var table) ? table : throw new QueryException(name, $"Pipeline '{Definition.Name}' has no loaded table '{name}'.");
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _model?.Dispose();
+        foreach (var table in _tables.Values)
+        {
+            table.Dispose();
+        }
+    }
+
+    private static OnnxModel LoadModel(PipelineDefinition definition)
+    {
+        if (!File.Exists(definition.ModelFile))
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.file", $"model file '{definition.ModelFile}' does not exist.");
+        }
+
+        OnnxModel model;
+        try
+        {
+            model = OnnxModel.Load(definition.ModelFile, definition.Task, new OnnxModelOptions(definition.ModelThreads));
+        }
+        catch (DataSourceException e)
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.file", e.Message, e);
+        }
+
+        if (model.InputWidth != definition.Inputs.Count)
+        {
+            model.Dispose();
+            throw new PipelineSpecException(definition.SpecFile, "$.inputs",
+                $"the model takes {model.InputWidth} inputs but the spec lists {definition.Inputs.Count}.");
+        }
+
+        return model;
+    }
+
+    private static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)
+    {
+        var layouts = new List<LayoutSpec>();
+        foreach (var query in definition.Queries.Where(q => q.Table == table))
+        {
+            var keys = query.Keys.Select(k => k.Key).ToArray();
+            if (!layouts.Any(l => l.KeyColumns.Count == keys.Length && keys.All(l.KeyColumns.Contains)))
+            {
+                layouts.Add(new LayoutSpec(keys.Length == 0 ? "all" : "by_" + string.Join("_", keys), keys));
+            }
+        }
+
+        return layouts;
+    }
+
+    private RequestContext RentContext() =>
+        _contexts.TryTake(out var context)
+            ? context
+            : new RequestContext(_queries.Length, Definition.Inputs.Count, _groupOfInput, _propagationOptions, Definition.Planner.Policy, Definition.Planner.Seed);
+
+    private void ReturnContext(RequestContext context)
+    {
+        foreach (var cursor in context.Cursors)
+        {
+            cursor?.Dispose();
+        }
+
+        Array.Clear(context.Cursors);
+        _contexts.Add(context);
+    }
+}

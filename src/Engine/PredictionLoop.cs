@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using Biathlon.Engine.Runtime;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine;
+
+/// <summary>The online loop: widen samples, estimate features, propagate, test the bound, plan; shared by approximate and exact serving.</summary>
+public sealed partial class BiathlonEngine
+{
+    /// <summary>
+    /// Predicts within δ of the exact pipeline's prediction with confidence τ (the pipeline's, or
+    /// <paramref name="options"/>'), sampling as little as the bound allows. Throws <see cref="RequestException"/>
+    /// naming the field of a bad request before any data is read.
+    /// </summary>
+    public PredictionResult Predict(IReadOnlyDictionary<string, object?> request, PredictOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(request, options, exact: false, cancellationToken);
+
+    /// <summary>The exact pipeline's prediction: every query read completely, the model called once. The same code path as <see cref="Predict"/>.</summary>
+    public PredictionResult PredictExact(IReadOnlyDictionary<string, object?> request, CancellationToken cancellationToken = default) =>
+        Run(request, null, exact: true, cancellationToken);
+
+    /// <summary>The exact model inputs of a request (undefined aggregates replaced by their fill values), for training.</summary>
+    public void ComputeExactFeatures(IReadOnlyDictionary<string, object?> request, Span<float> features)
+    {
+        if (features.Length < Definition.Inputs.Count)
+        {
+            throw new ArgumentException($"The span holds {features.Length} values; the pipeline has {Definition.Inputs.Count} inputs.", nameof(features));
+        }
+
+        var values = RequestValues.Parse(request, Definition.Request);
+        var context = RentContext();
+        try
+        {
+            for (var q = 0; q < _queries.Length; q++)
+            {
+                var query = _queries[q];
+                context.Cursors[q] = query.Layout.OpenCursor(query.Bind(values), query.Aggregates, _estimatorOptions);
+                context.Cursors[q].WidenToPartitions(query.Partitions);
+            }
+
+            FillFeatures(context, values);
+            for (var i = 0; i < Definition.Inputs.Count; i++)
+            {
+                features[i] = (float)context.Features[i].Value;
+            }
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+    }
+
+    private PredictionResult Run(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        if (_model is null)
+        {
+            throw new InvalidOperationException($"Pipeline '{Definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
+        }
+
+        var values = RequestValues.Parse(request, Definition.Request);
+        var bound = Bound(options);
+        var planner = Definition.Planner;
+        var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
+        var context = RentContext();
+        try
+        {
+            var initial = Math.Max(1, (int)Math.Ceiling(planner.InitialFraction * _partitions - 1e-9));
+            for (var q = 0; q < _queries.Length; q++)
+            {
+                var query = _queries[q];
+                var predicate = query.Bind(values);
+                context.Cursors[q] = query.Layout.OpenCursor(predicate, query.Aggregates, _estimatorOptions);
+                context.EstimatedRows[q] = query.EstimateRows(predicate);
+                context.Plan[q] = exact || !query.Definition.Sampled ? _partitions : initial;
+                context.QueryTicks[q] = 0;
+            }
+
+            var shortcut = false;
+            if (!exact && (options?.ExactShortcut ?? planner.ExactShortcut))
+            {
+                if (_costs.ExactIsCheaper(context.EstimatedRows, context.Plan, _partitions))
+                {
+                    Array.Fill(context.Plan, _partitions);
+                    shortcut = true;
+                }
+                else
+                {
+                    // Queries whose whole read costs less than a QMC round start exact: sampling them would only add rounds.
+                    _costs.StartCheapQueriesExact(context.EstimatedRows, context.Plan, _partitions);
+                }
+            }
+
+            long samplingTicks = 0, propagationTicks = 0, planningTicks = 0;
+            var rounds = 0;
+            var result = default(PropagationResult);
+            StopReason stop;
+            double value;
+            while (true)
+            {
+                rounds++;
+                var t0 = Stopwatch.GetTimestamp();
+                for (var q = 0; q < _queries.Length; q++)
+                {
+                    var cursor = context.Cursors[q];
+                    var rowsBefore = cursor.RowsScanned;
+                    var q0 = Stopwatch.GetTimestamp();
+                    cursor.WidenToPartitions(context.Plan[q]);
+                    var elapsed = Stopwatch.GetTimestamp() - q0;
+                    context.QueryTicks[q] += elapsed;
+                    _costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
+                }
+
+                FillFeatures(context, values);
+                var t1 = Stopwatch.GetTimestamp();
+                samplingTicks += t1 - t0;
+
+                if (AllExact(context))
+                {
+                    value = EvaluateSingleRow(context);
+                    var t2 = Stopwatch.GetTimestamp();
+                    propagationTicks += t2 - t1;
+                    _costs.ObserveSingleRow(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
+                    stop = StopReason.AllExact;
+                    break;
+                }
+
+                result = context.Propagator.Propagate(context.Features, _model, Definition.Task, bound);
+                var t3 = Stopwatch.GetTimestamp();
+                propagationTicks += t3 - t1;
+                if (!result.IsIndeterminate)
+                {
+                    _costs.ObserveRound(Stopwatch.GetElapsedTime(t1, t3).TotalSeconds);
+                }
+
+                stop = termination.Check(result, allExact: false, rounds, Stopwatch.GetElapsedTime(start));
+                if (stop != StopReason.None)
+                {
+                    value = result.IsIndeterminate ? EvaluateSingleRow(context) : result.Prediction;
+                    break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                Plan(context, context.Propagator.FirstOrderIndices);
+                planningTicks += Stopwatch.GetTimestamp() - t3;
+            }
+
+            var exactResult = stop == StopReason.AllExact;
+            return new PredictionResult
+            {
+                Value = value,
+                Delta = Definition.Task == PredictionTask.Classification ? 0 : bound.Delta,
+                Tau = bound.Tau,
+                Confidence = exactResult ? 1 : result.Confidence,
+                MeetsBound = exactResult || stop == StopReason.BoundMet,
+                IsExact = exactResult,
+                StopReason = stop,
+                Rounds = rounds,
+                TookExactShortcut = shortcut,
+                Queries = Outcomes(context, exactResult ? default : context.Propagator.FirstOrderIndices),
+                Features = FeatureOutcomes(context),
+                Timings = new StageTimings(
+                    Stopwatch.GetElapsedTime(0, samplingTicks),
+                    Stopwatch.GetElapsedTime(0, propagationTicks),
+                    Stopwatch.GetElapsedTime(0, planningTicks),
+                    Stopwatch.GetElapsedTime(start)),
+            };
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+    }
+
+    private ErrorBound Bound(PredictOptions? options)
+    {
+        var definition = Definition.Bound;
+        var delta = Definition.Task == PredictionTask.Classification ? 0 : options?.Delta ?? Delta;
+        var tau = options?.Tau ?? definition.Tau;
+        return definition.Kind switch
+        {
+            BoundKind.RelativeError => ErrorBound.Relative(delta, tau),
+            BoundKind.ErrorAtConfidence => ErrorBound.AtConfidence(tau, delta),
+            _ => ErrorBound.Absolute(delta, tau),
+        };
+    }
+
+    /// <summary>Model inputs from the request and the cursors; an exact but undefined aggregate takes its fill value.</summary>
+    private void FillFeatures(RequestContext context, RequestValues values)
+    {
+        var inputs = Definition.Inputs;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            if (input.Query < 0)
+            {
+                context.Features[i] = FeatureEstimate.Exact(RequestFeature(input, values));
+                continue;
+            }
+
+            var estimate = context.Cursors[input.Query].Estimate(input.Aggregate);
+            context.Features[i] = estimate.IsExact && !double.IsFinite(estimate.Value)
+                ? FeatureEstimate.Exact(Definition.Queries[input.Query].Aggregates[input.Aggregate].Fill)
+                : estimate;
+        }
+    }
+
+    private double RequestFeature(InputDefinition input, RequestValues values)
+    {
+        var field = IndexOfField(input.Field!);
+        if (input.Transform == RequestTransform.Value)
+        {
+            return values.Numbers[field];
+        }
+
+        var time = TimeValue.ToDateTime(values.Integers[field]);
+        return input.Transform switch
+        {
+            RequestTransform.HourOfDay => time.Hour,
+            RequestTransform.DayOfWeek => (int)time.DayOfWeek,
+            RequestTransform.DayOfYear => time.DayOfYear,
+            _ => time.Hour * 60 + time.Minute,
+        };
+    }
+
+    private int IndexOfField(string name)
+    {
+        var request = Definition.Request;
+        for (var i = 0; i < request.Count; i++)
+        {
+            if (request[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool AllExact(RequestContext context)
+    {
+        for (var q = 0; q < _queries.Length; q++)
+        {
+            if (!context.Cursors[q].IsExact)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The model on the current feature values (undefined values replaced by fill values): the exact prediction when all are exact.</summary>
+    private double EvaluateSingleRow(RequestContext context)
+    {
+        for (var i = 0; i < context.Row.Length; i++)
+        {
+            var v = context.Features[i].Value;
+            var input = Definition.Inputs[i];
+            context.Row[i] = (float)(double.IsFinite(v) ? v : Definition.Queries[input.Query].Aggregates[input.Aggregate].Fill);
+        }
+
+        _model!.Evaluate(context.Row, 1, context.Output);
+        return context.Output[0];
+    }
+
+    private void Plan(RequestContext context, ReadOnlySpan<double> firstOrder)
+    {
+        var roundSeconds = _costs.RoundSeconds;
+        for (var q = 0; q < _queries.Length; q++)
+        {
+            var cursor = context.Cursors[q];
+            var estimated = (double)context.EstimatedRows[q];
+            if (cursor.RowsScanned > 0 && _queries[q].Definition.Filters.Count > 0)
+            {
+                estimated *= (double)cursor.RowsMatched / cursor.RowsScanned; // filters: scale by the pass rate seen so far
+            }
+
+            context.States[q] = new QueryPlanState
+            {
+                Partitions = cursor.PartitionsRead,
+                Sampleable = _queries[q].Definition.Sampled,
+                FirstOrderIndex = firstOrder.IsEmpty ? 0 : firstOrder[q],
+                CostSlope = context.EstimatedRows[q] * _costs.SecondsPerRow(q),
+                RowsRead = cursor.RowsMatched,
+                EstimatedRows = estimated,
+            };
+        }
+
+        var settings = new PlanSettings(_partitions, Definition.Planner.StepPartitions, Definition.Planner.MinSupport, roundSeconds);
+        context.Policy.Plan(context.States, settings, context.Plan);
+    }
+
+    private QueryOutcome[] Outcomes(RequestContext context, ReadOnlySpan<double> firstOrder)
+    {
+        var outcomes = new QueryOutcome[_queries.Length];
+        for (var q = 0; q < outcomes.Length; q++)
+        {
+            var cursor = context.Cursors[q];
+            outcomes[q] = new QueryOutcome(
+                _queries[q].Definition.Name, cursor.Fraction, cursor.RowsScanned, cursor.RowsMatched, context.EstimatedRows[q],
+                firstOrder.IsEmpty ? 0 : firstOrder[q]);
+        }
+
+        return outcomes;
+    }
+
+    private FeatureOutcome[] FeatureOutcomes(RequestContext context)
+    {
+        var outcomes = new FeatureOutcome[context.Features.Length];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var f = context.Features[i];
+            outcomes[i] = new FeatureOutcome(Definition.Inputs[i].Name, f.Value, f.Error, f.StdError, f.Low, f.High);
+        }
+
+        return outcomes;
+    }
+}

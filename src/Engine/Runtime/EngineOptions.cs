@@ -1,0 +1,36 @@
+namespace Biathlon.Engine;
+
+/// <summary>How an engine loads a pipeline.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>What <c>${data}</c> in table sources stands for; default $BIATHLON_DATA, else the nearest <c>data/real</c> folder at or above the pipeline folder.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Where built tables are cached as Arrow IPC; default the pipeline folder's <c>.cache</c> subfolder.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>False to load tables and queries without the model (to compute training features before a model exists).</summary>
+    public bool LoadModel { get; init; } = true;
+
+    /// <summary>Receives a line per loading step (reading and building tables takes seconds).</summary>
+    public IProgress<string>? Progress { get; init; }
+}
+
+/// <summary>Per-call options of <see cref="BiathlonEngine.Predict"/>.</summary>
+public sealed record PredictOptions
+{
+    /// <summary>δ for this call instead of the pipeline's (regression).</summary>
+    public double? Delta { get; init; }
+
+    /// <summary>τ for this call instead of the pipeline's.</summary>
+    public double? Tau { get; init; }
+
+    /// <summary>Time after which the best estimate so far is returned, flagged as not meeting τ.</summary>
+    public TimeSpan? Deadline { get; init; }
+
+    /// <summary>Round limit for this call.</summary>
+    public int? MaxRounds { get; init; }
+
+    /// <summary>False to never take the exact shortcut on this call (for experiments that study the sampler).</summary>
+    public bool? ExactShortcut { get; init; }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine.Runtime;
+
+/// <summary>A request parsed against the pipeline's request schema: one typed value per field, by field index.</summary>
+internal sealed class RequestValues
+{
+    private RequestValues(int fields)
+    {
+        Integers = new long[fields];
+        Numbers = new double[fields];
+        Strings = new string?[fields];
+    }
+
+    /// <summary>Integer and timestamp (µs) fields.</summary>
+    public long[] Integers { get; }
+
+    /// <summary>Number fields (and integers and timestamps as doubles, for model inputs).</summary>
+    public double[] Numbers { get; }
+
+    /// <summary>String fields.</summary>
+    public string?[] Strings { get; }
+
+    /// <summary>Checks and converts <paramref name="request"/>; throws <see cref="RequestException"/> naming the first bad field.</summary>
+    public static RequestValues Parse(IReadOnlyDictionary<string, object?> request, IReadOnlyList<RequestFieldDefinition> schema)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var key in request.Keys)
+        {
+            if (!schema.Any(f => f.Name == key))
+            {
+                throw new RequestException(key, $"Unknown request field '{key}'. Fields: {string.Join(", ", schema.Select(f => f.Name))}.");
+            }
+        }
+
+        var values = new RequestValues(schema.Count);
+        for (var i = 0; i < schema.Count; i++)
+        {
+            var field = schema[i];
+            if (!request.TryGetValue(field.Name, out var raw))
+            {
+                throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is missing.");
+            }
+
+            if (raw is JsonElement { ValueKind: JsonValueKind.Null } || raw is null)
+            {
+                throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is null.");
+            }
+
+            switch (field.Type)
+            {
+                case RequestFieldType.String:
+                    values.Strings[i] = raw switch
+                    {
+                        string s => s,
+                        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+                        _ => throw WrongType(field, raw),
+                    };
+                    break;
+                case RequestFieldType.Integer:
+                    values.Integers[i] = Integer(raw) ?? throw WrongType(field, raw);
+                    values.Numbers[i] = values.Integers[i];
+                    break;
+                case RequestFieldType.Number:
+                    values.Numbers[i] = Number(raw) ?? throw WrongType(field, raw);
+                    if (!double.IsFinite(values.Numbers[i]))
+                    {
+                        throw new RequestException(field.Name, $"Request field '{field.Name}' must be a finite number.");
+                    }
+
+                    break;
+                default:
+                    values.Integers[i] = Timestamp(raw) ?? throw WrongType(field, raw);
+                    values.Numbers[i] = values.Integers[i];
+                    break;
+            }
+        }
+
+        return values;
+    }
+
+    private static long? Integer(object raw) => raw switch
+    {
+        long l => l,
+        int n => n,
+        short n => n,
+        byte n => n,
+        uint n => n,
+        double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
+        JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var l) => l,
+        _ => null,
+    };
+
+    private static double? Number(object raw) => raw switch
+    {
+        double d => d,
+        float f => f,
+        decimal m => (double)m,
+        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
+        _ => Integer(raw),
+    };
+
+    private static long? Timestamp(object raw) => raw switch
+    {
+        DateTime t => TimeValue.FromDateTime(t),
+        DateTimeOffset t => TimeValue.FromDateTime(t.DateTime),
+        string s => ParseTime(s),
+        JsonElement { ValueKind: JsonValueKind.String } e => ParseTime(e.GetString()!),
+        _ => Integer(raw),
+    };
+
+    private static long? ParseTime(string text) =>
+        DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AllowWhiteSpaces, out var t)
+            ? TimeValue.FromDateTime(t)
+            : null;
+
+    private static RequestException WrongType(RequestFieldDefinition field, object raw)
+    {
+        var shown = raw is JsonElement e ? $"{e.ValueKind} {e.GetRawText()}" : $"{raw.GetType().Name} '{Convert.ToString(raw, CultureInfo.InvariantCulture)}'";
+        return new RequestException(field.Name, $"Request field '{field.Name}' must be {Describe(field.Type)}; got {shown}.");
+    }
+
+    private static string Describe(RequestFieldType type) => type switch
+    {
+        RequestFieldType.String => "a string",
+        RequestFieldType.Integer => "an integer",
+        RequestFieldType.Number => "a number",
+        _ => "a timestamp (ISO 8601 text, DateTime, or microseconds since 1970)",
+    };
+}

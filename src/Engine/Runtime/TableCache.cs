@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+using Biathlon.Sampling;
+using Biathlon.Sampling.Ingest;
+
+namespace Biathlon.Engine.Runtime;
+
+/// <summary>
+/// Builds a pipeline table from its source file once and keeps it as Arrow IPC under a cache folder keyed by the
+/// source's path, size and modification time and the table options; later loads memory-map the cached copy.
+/// </summary>
+internal static class TableCache
+{
+    public static async Task<PartitionedTable> OpenAsync(
+        TableDefinition table, IReadOnlyList<LayoutSpec> layouts, string cacheRoot, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(table.Source))
+        {
+            throw new DataSourceException(table.Source, $"Table '{table.Name}': source file '{table.Source}' does not exist.");
+        }
+
+        var info = new FileInfo(table.Source);
+        var identity = new StringBuilder()
+            .Append("format 1|").Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks)
+            .Append('|').Append(table.Partitions).Append('|').Append(table.Seed).Append('|').Append(table.TimeColumn);
+        foreach (var layout in layouts)
+        {
+            identity.Append('|').Append(layout.Name).Append(':').AppendJoin(',', layout.KeyColumns);
+        }
+
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())))[..16].ToLowerInvariant();
+        var folder = Path.Combine(cacheRoot, $"{table.Name}-{hash}");
+        if (File.Exists(Path.Combine(folder, "table.json")))
+        {
+            progress?.Report($"table '{table.Name}': loading cached layouts from {folder}");
+            return TableStore.Load(folder);
+        }
+
+        progress?.Report($"table '{table.Name}': reading {table.Source}");
+        var raw = await TableReader.ReadFileAsync(table.Source, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var built = PartitionedTable.Build(raw, new TableOptions
+        {
+            Name = table.Name,
+            Partitions = table.Partitions,
+            Seed = table.Seed,
+            TimeColumn = table.TimeColumn,
+            Layouts = layouts,
+        }, new InlineProgress(progress));
+
+        // Save beside the final folder and rename, so a crash never leaves a half-written cache entry behind.
+        var staging = $"{folder}.tmp-{Environment.ProcessId}";
+        TableStore.Save(built, staging);
+        try
+        {
+            Directory.Move(staging, folder);
+            progress?.Report($"table '{table.Name}': cached in {folder}");
+        }
+        catch (IOException)
+        {
+            Directory.Delete(staging, recursive: true); // another process cached it first
+        }
+
+        return built;
+    }
+
+    private sealed class InlineProgress(IProgress<string>? inner) : IProgress<string>
+    {
+        public void Report(string value) => inner?.Report(value);
+    }
+}

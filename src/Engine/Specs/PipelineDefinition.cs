@@ -1,0 +1,185 @@
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine;
+
+/// <summary>The type of a request field.</summary>
+public enum RequestFieldType
+{
+    /// <summary>Text (JSON string).</summary>
+    String,
+
+    /// <summary>A whole number.</summary>
+    Integer,
+
+    /// <summary>Any number.</summary>
+    Number,
+
+    /// <summary>A date and time (ISO 8601 text, <see cref="DateTime"/>, or microseconds since 1970 as an integer).</summary>
+    Timestamp,
+}
+
+/// <summary>How a request field becomes a model input.</summary>
+public enum RequestTransform
+{
+    /// <summary>The field's value (numbers; timestamps as microseconds since 1970).</summary>
+    Value,
+
+    /// <summary>Hour of day (0–23) of a timestamp.</summary>
+    HourOfDay,
+
+    /// <summary>Day of week (0 = Sunday) of a timestamp.</summary>
+    DayOfWeek,
+
+    /// <summary>Day of year (1–366) of a timestamp.</summary>
+    DayOfYear,
+
+    /// <summary>Minute of day (0–1439) of a timestamp.</summary>
+    MinuteOfDay,
+}
+
+/// <summary>A validated pipeline spec: tables, request schema, feature queries, model inputs, model, bound and planner settings.</summary>
+public sealed record PipelineDefinition
+{
+    /// <summary>The spec file.</summary>
+    public required string SpecFile { get; init; }
+
+    /// <summary>The folder holding the spec; relative paths resolve against it.</summary>
+    public required string Folder { get; init; }
+
+    /// <summary>Pipeline name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Free text.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Regression or classification.</summary>
+    public required PredictionTask Task { get; init; }
+
+    /// <summary>True for a classification pipeline with two classes.</summary>
+    public bool IsBinary { get; init; }
+
+    /// <summary>Tables.</summary>
+    public required IReadOnlyList<TableDefinition> Tables { get; init; }
+
+    /// <summary>Request fields.</summary>
+    public required IReadOnlyList<RequestFieldDefinition> Request { get; init; }
+
+    /// <summary>Feature queries.</summary>
+    public required IReadOnlyList<QueryDefinition> Queries { get; init; }
+
+    /// <summary>Model inputs, in the model's column order.</summary>
+    public required IReadOnlyList<InputDefinition> Inputs { get; init; }
+
+    /// <summary>The ONNX model file (absolute).</summary>
+    public required string ModelFile { get; init; }
+
+    /// <summary>ONNX Runtime threads per operator.</summary>
+    public int ModelThreads { get; init; } = 1;
+
+    /// <summary>The bound: kind, δ (or the model metadata key that holds it) and τ.</summary>
+    public required BoundDefinition Bound { get; init; }
+
+    /// <summary>Planner settings.</summary>
+    public required PlannerDefinition Planner { get; init; }
+}
+
+/// <summary>A table: source file, time column, partitions and seed.</summary>
+public sealed record TableDefinition(string Name, string Source, string? TimeColumn, int Partitions, ulong Seed, string JsonPath);
+
+/// <summary>A request field.</summary>
+public sealed record RequestFieldDefinition(string Name, RequestFieldType Type);
+
+/// <summary>A feature query: which rows (table, keys bound to request fields, a window relative to a request time, filters) and which aggregates.</summary>
+public sealed record QueryDefinition
+{
+    /// <summary>Query name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Table name.</summary>
+    public required string Table { get; init; }
+
+    /// <summary>Key column → request field.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Keys { get; init; }
+
+    /// <summary>The request field the window is relative to, or null for no window.</summary>
+    public string? WindowField { get; init; }
+
+    /// <summary>Window start offset from the request time, in the time column's unit.</summary>
+    public long WindowFrom { get; init; }
+
+    /// <summary>Window end offset (exclusive).</summary>
+    public long WindowTo { get; init; }
+
+    /// <summary>Extra filters with constant values.</summary>
+    public required IReadOnlyList<ColumnFilter> Filters { get; init; }
+
+    /// <summary>The aggregates.</summary>
+    public required IReadOnlyList<AggregateDefinition> Aggregates { get; init; }
+
+    /// <summary>False for queries always computed exactly.</summary>
+    public bool Sampled { get; init; } = true;
+
+    /// <summary>JSON path of the query in the spec, for errors found when tables load.</summary>
+    public required string JsonPath { get; init; }
+}
+
+/// <summary>One aggregate of a query and the value a model sees when the aggregate is undefined (no rows).</summary>
+public sealed record AggregateDefinition(string Name, AggregateSpec Spec, double Fill);
+
+/// <summary>A model input: a request field (transformed) or an aggregate of a query.</summary>
+public sealed record InputDefinition
+{
+    /// <summary>Feature name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>For request inputs: the field; null for aggregates.</summary>
+    public string? Field { get; init; }
+
+    /// <summary>For request inputs: the transform.</summary>
+    public RequestTransform Transform { get; init; }
+
+    /// <summary>For aggregate inputs: the query's index; −1 for request inputs.</summary>
+    public int Query { get; init; } = -1;
+
+    /// <summary>For aggregate inputs: the aggregate's index within its query.</summary>
+    public int Aggregate { get; init; } = -1;
+}
+
+/// <summary>The error bound.</summary>
+/// <param name="Kind">Absolute, relative or error-at-confidence.</param>
+/// <param name="Delta">δ, when given in the spec.</param>
+/// <param name="DeltaMetadata">Model metadata key holding δ (for example the validation MAE stored by training), when δ is not given.</param>
+/// <param name="Tau">τ.</param>
+public sealed record BoundDefinition(BoundKind Kind, double? Delta, string? DeltaMetadata, double Tau);
+
+/// <summary>Planner settings.</summary>
+public sealed record PlannerDefinition
+{
+    /// <summary>Initial sample fraction of sampled queries (default 0.05).</summary>
+    public double InitialFraction { get; init; } = 0.05;
+
+    /// <summary>Partitions added per round (0: one per sampled query).</summary>
+    public int StepPartitions { get; init; }
+
+    /// <summary>QMC base points N (default 128).</summary>
+    public int BaseSamples { get; init; } = 128;
+
+    /// <summary>QMC and bootstrap seed.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Minimum support (default 30).</summary>
+    public int MinSupport { get; init; } = 30;
+
+    /// <summary>Round limit (default 1000).</summary>
+    public int MaxRounds { get; init; } = 1000;
+
+    /// <summary>Bootstrap resamples B (default 100).</summary>
+    public int BootstrapResamples { get; init; } = 100;
+
+    /// <summary>"sensitivity" (default), "uniform" or "random".</summary>
+    public string Policy { get; init; } = "sensitivity";
+
+    /// <summary>Go exact at once when the measured costs say exact is cheaper than a QMC round (default true).</summary>
+    public bool ExactShortcut { get; init; } = true;
+}

@@ -1,0 +1,558 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Biathlon.Engine.Specs;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine;
+
+/// <summary>
+/// Reads and validates a pipeline spec (<c>pipeline.json</c>, format in docs/pipelines.md). Every reference is
+/// checked; the first problem is raised as a <see cref="PipelineSpecException"/> naming the file and the JSON path of
+/// the bad value. Checks that need the data (column names and types) happen when the engine loads the tables.
+/// </summary>
+public static class PipelineSpecLoader
+{
+    /// <summary>The spec file name inside a pipeline folder.</summary>
+    public const string SpecFileName = "pipeline.json";
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>Loads the spec of a pipeline folder (or a spec file path).</summary>
+    /// <param name="pipeline">A pipeline folder holding <c>pipeline.json</c>, or the spec file itself.</param>
+    /// <param name="dataDirectory">What <c>${data}</c> in table sources stands for; default $BIATHLON_DATA, else the nearest <c>data/real</c> folder at or above the pipeline folder, else its <c>data</c> subfolder.</param>
+    public static PipelineDefinition Load(string pipeline, string? dataDirectory = null)
+    {
+        var file = Directory.Exists(pipeline) ? Path.Combine(pipeline, SpecFileName) : pipeline;
+        file = Path.GetFullPath(file);
+        if (!File.Exists(file))
+        {
+            throw new PipelineSpecException(file, "$", $"No pipeline spec at '{file}'.");
+        }
+
+        PipelineJson json;
+        try
+        {
+            json = JsonSerializer.Deserialize<PipelineJson>(File.ReadAllBytes(file), s_json) ?? throw new JsonException("The document is null.");
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
+            throw new PipelineSpecException(file, e.Path ?? "$", $"Not a valid pipeline spec{where}: {e.Message}", e);
+        }
+
+        var folder = Path.GetDirectoryName(file)!;
+        dataDirectory ??= Environment.GetEnvironmentVariable("BIATHLON_DATA") is { Length: > 0 } env ? env : NearestDataFolder(folder);
+        return new Validator(file, folder, dataDirectory).Validate(json);
+    }
+
+    private static string NearestDataFolder(string folder)
+    {
+        for (var dir = new DirectoryInfo(folder); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "data", "real");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.Combine(folder, "data");
+    }
+
+    /// <summary>Parses a window offset: an integer with an optional unit s, m, h, d or w ("-30d", "-1h", "0", "-720").</summary>
+    internal static bool TryParseOffset(string text, out long value, out bool hasUnit)
+    {
+        value = 0;
+        hasUnit = false;
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        var unit = char.ToLowerInvariant(text[^1]);
+        long scale = unit switch
+        {
+            's' => TimeValue.MicrosPerSecond,
+            'm' => TimeValue.MicrosPerMinute,
+            'h' => TimeValue.MicrosPerHour,
+            'd' => TimeValue.MicrosPerDay,
+            'w' => 7 * TimeValue.MicrosPerDay,
+            _ => 0,
+        };
+        hasUnit = scale != 0;
+        var number = hasUnit ? text[..^1] : text;
+        if (!long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var amount))
+        {
+            return false;
+        }
+
+        value = hasUnit ? checked(amount * scale) : amount;
+        return true;
+    }
+
+    private sealed class Validator(string file, string folder, string dataDirectory)
+    {
+        public PipelineDefinition Validate(PipelineJson json)
+        {
+            var name = Required(json.Name, "$.name");
+            var (task, binary) = json.Task?.ToLowerInvariant() switch
+            {
+                "regression" => (PredictionTask.Regression, false),
+                "binary" => (PredictionTask.Classification, true),
+                "multiclass" => (PredictionTask.Classification, false),
+                null => throw Fail("$.task", "is missing; use \"regression\", \"binary\" or \"multiclass\"."),
+                var other => throw Fail("$.task", $"'{other}' is not a task; use \"regression\", \"binary\" or \"multiclass\"."),
+            };
+
+            var tables = Tables(json.Tables);
+            var request = Request(json.Request);
+            var requestFeatures = RequestFeatures(json.RequestFeatures, request);
+            var queries = Queries(json.Queries, tables, request);
+            var inputs = Inputs(json.Inputs, requestFeatures, queries);
+            var model = json.Model ?? throw Fail("$.model", "is missing; give {\"file\": \"model.onnx\"}.");
+            var modelFile = Path.GetFullPath(Path.Combine(folder, Required(model.File, "$.model.file")));
+            if (model.Threads is < 1 or > 64)
+            {
+                throw Fail("$.model.threads", $"must lie in [1, 64] (got {model.Threads}).");
+            }
+
+            return new PipelineDefinition
+            {
+                SpecFile = file,
+                Folder = folder,
+                Name = name,
+                Description = json.Description,
+                Task = task,
+                IsBinary = binary,
+                Tables = tables,
+                Request = request,
+                Queries = queries,
+                Inputs = inputs,
+                ModelFile = modelFile,
+                ModelThreads = model.Threads ?? 1,
+                Bound = Bound(json.Bound, task),
+                Planner = Planner(json.Planner),
+            };
+        }
+
+        private List<TableDefinition> Tables(List<TableJson>? tables)
+        {
+            if (tables is not { Count: > 0 })
+            {
+                throw Fail("$.tables", "needs at least one table.");
+            }
+
+            var result = new List<TableDefinition>();
+            for (var i = 0; i < tables.Count; i++)
+            {
+                var path = $"$.tables[{i}]";
+                var table = tables[i];
+                var tableName = Unique(table.Name, $"{path}.name", result.Select(t => t.Name));
+                var source = Required(table.Source, $"{path}.source").Replace("${data}", dataDirectory, StringComparison.Ordinal);
+                source = Path.GetFullPath(Path.Combine(folder, source));
+                if (table.Partitions is < 1 or > 65_536)
+                {
+                    throw Fail($"{path}.partitions", $"must lie in [1, 65536] (got {table.Partitions}).");
+                }
+
+                result.Add(new TableDefinition(tableName, source, table.TimeColumn, table.Partitions ?? 100, table.Seed ?? 0, path));
+            }
+
+            return result;
+        }
+
+        private List<RequestFieldDefinition> Request(List<RequestFieldJson>? fields)
+        {
+            if (fields is not { Count: > 0 })
+            {
+                throw Fail("$.request", "needs at least one field.");
+            }
+
+            var result = new List<RequestFieldDefinition>();
+            for (var i = 0; i < fields.Count; i++)
+            {
+                var path = $"$.request[{i}]";
+                var fieldName = Unique(fields[i].Name, $"{path}.name", result.Select(f => f.Name));
+                var type = fields[i].Type?.ToLowerInvariant() switch
+                {
+                    "string" => RequestFieldType.String,
+                    "integer" => RequestFieldType.Integer,
+                    "number" => RequestFieldType.Number,
+                    "timestamp" => RequestFieldType.Timestamp,
+                    var other => throw Fail($"{path}.type", $"'{other}' is not a field type; use string, integer, number or timestamp."),
+                };
+                result.Add(new RequestFieldDefinition(fieldName, type));
+            }
+
+            return result;
+        }
+
+        private List<InputDefinition> RequestFeatures(List<RequestFeatureJson>? features, List<RequestFieldDefinition> request)
+        {
+            var result = new List<InputDefinition>();
+            for (var i = 0; i < (features?.Count ?? 0); i++)
+            {
+                var path = $"$.requestFeatures[{i}]";
+                var feature = features![i];
+                var featureName = Unique(feature.Name, $"{path}.name", result.Select(f => f.Name));
+                var field = FindField(request, feature.Field, $"{path}.field");
+                var transform = feature.Transform?.ToLowerInvariant() switch
+                {
+                    null or "value" => RequestTransform.Value,
+                    "hourofday" => RequestTransform.HourOfDay,
+                    "dayofweek" => RequestTransform.DayOfWeek,
+                    "dayofyear" => RequestTransform.DayOfYear,
+                    "minuteofday" => RequestTransform.MinuteOfDay,
+                    var other => throw Fail($"{path}.transform", $"'{other}' is not a transform; use value, hourOfDay, dayOfWeek, dayOfYear or minuteOfDay."),
+                };
+                if (field.Type == RequestFieldType.String)
+                {
+                    throw Fail($"{path}.field", $"field '{field.Name}' is a string; a model input must be numeric.");
+                }
+
+                if (transform != RequestTransform.Value && field.Type != RequestFieldType.Timestamp)
+                {
+                    throw Fail($"{path}.transform", $"{feature.Transform} needs a timestamp field; '{field.Name}' is {field.Type}.");
+                }
+
+                result.Add(new InputDefinition { Name = featureName, Field = field.Name, Transform = transform });
+            }
+
+            return result;
+        }
+
+        private List<QueryDefinition> Queries(List<QueryJson>? queries, List<TableDefinition> tables, List<RequestFieldDefinition> request)
+        {
+            var result = new List<QueryDefinition>();
+            for (var i = 0; i < (queries?.Count ?? 0); i++)
+            {
+                var path = $"$.queries[{i}]";
+                var query = queries![i];
+                var queryName = Unique(query.Name, $"{path}.name", result.Select(q => q.Name));
+                var table = Required(query.Table, $"{path}.table");
+                if (tables.All(t => t.Name != table))
+                {
+                    throw Fail($"{path}.table", $"no table '{table}' (tables: {string.Join(", ", tables.Select(t => t.Name))}).");
+                }
+
+                var keys = new List<KeyValuePair<string, string>>();
+                foreach (var (column, field) in query.Keys ?? [])
+                {
+                    FindField(request, field, $"{path}.keys.{column}");
+                    keys.Add(new(column, field));
+                }
+
+                string? windowField = null;
+                long from = 0, to = 0;
+                if (query.Window is { } window)
+                {
+                    var field = FindField(request, window.Field, $"{path}.window.field");
+                    if (field.Type is not (RequestFieldType.Timestamp or RequestFieldType.Integer))
+                    {
+                        throw Fail($"{path}.window.field", $"field '{field.Name}' is {field.Type}; a window needs a timestamp or integer field.");
+                    }
+
+                    from = Offset(window.From, $"{path}.window.from", field.Type);
+                    to = Offset(window.To, $"{path}.window.to", field.Type);
+                    if (from > to)
+                    {
+                        throw Fail($"{path}.window.from", $"the window starts after it ends ('{window.From}' > '{window.To}').");
+                    }
+
+                    windowField = field.Name;
+                }
+
+                result.Add(new QueryDefinition
+                {
+                    Name = queryName,
+                    Table = table,
+                    Keys = keys,
+                    WindowField = windowField,
+                    WindowFrom = from,
+                    WindowTo = to,
+                    Filters = Filters(query.Filters, $"{path}.filters"),
+                    Aggregates = Aggregates(query.Aggregates, $"{path}.aggregates", queryName),
+                    Sampled = query.Sampled ?? true,
+                    JsonPath = path,
+                });
+            }
+
+            return result;
+        }
+
+        private long Offset(string? text, string path, RequestFieldType fieldType)
+        {
+            if (text is null || !TryParseOffset(text, out var value, out var hasUnit))
+            {
+                throw Fail(path, $"'{text}' is not an offset; write an integer with an optional unit s, m, h, d or w, such as \"-30d\".");
+            }
+
+            if (fieldType == RequestFieldType.Timestamp && !hasUnit && value != 0)
+            {
+                throw Fail(path, $"'{text}' needs a unit (s, m, h, d, w) because the window field is a timestamp.");
+            }
+
+            if (fieldType == RequestFieldType.Integer && hasUnit)
+            {
+                throw Fail(path, $"'{text}' has a unit but the window field is an integer; give a plain integer offset.");
+            }
+
+            return value;
+        }
+
+        private List<ColumnFilter> Filters(List<FilterJson>? filters, string path)
+        {
+            var result = new List<ColumnFilter>();
+            for (var i = 0; i < (filters?.Count ?? 0); i++)
+            {
+                var filter = filters![i];
+                var column = Required(filter.Column, $"{path}[{i}].column");
+                var op = filter.Op switch
+                {
+                    "=" or "==" => FilterOp.Equal,
+                    "!=" or "<>" => FilterOp.NotEqual,
+                    "<" => FilterOp.Less,
+                    "<=" => FilterOp.LessOrEqual,
+                    ">" => FilterOp.Greater,
+                    ">=" => FilterOp.GreaterOrEqual,
+                    var other => throw Fail($"{path}[{i}].op", $"'{other}' is not a comparison; use =, !=, <, <=, > or >=."),
+                };
+                object value = filter.Value.ValueKind switch
+                {
+                    JsonValueKind.String => filter.Value.GetString()!,
+                    JsonValueKind.Number when filter.Value.TryGetInt64(out var l) => l,
+                    JsonValueKind.Number => filter.Value.GetDouble(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => throw Fail($"{path}[{i}].value", "must be a string, a number or a boolean."),
+                };
+                result.Add(new ColumnFilter(column, op, value));
+            }
+
+            return result;
+        }
+
+        private List<AggregateDefinition> Aggregates(List<AggregateJson>? aggregates, string path, string queryName)
+        {
+            if (aggregates is not { Count: > 0 })
+            {
+                throw Fail(path, "needs at least one aggregate.");
+            }
+
+            var result = new List<AggregateDefinition>();
+            for (var i = 0; i < aggregates.Count; i++)
+            {
+                var item = $"{path}[{i}]";
+                var aggregate = aggregates[i];
+                var op = aggregate.Op?.ToLowerInvariant() switch
+                {
+                    "count" => AggregateOp.Count,
+                    "sum" => AggregateOp.Sum,
+                    "avg" or "mean" => AggregateOp.Avg,
+                    "var" => AggregateOp.Var,
+                    "std" or "stddev" => AggregateOp.Std,
+                    "min" => AggregateOp.Min,
+                    "max" => AggregateOp.Max,
+                    "median" => AggregateOp.Median,
+                    "percentile" or "quantile" => AggregateOp.Percentile,
+                    "countdistinct" or "count_distinct" => AggregateOp.CountDistinct,
+                    var other => throw Fail($"{item}.op", $"'{other}' is not an operator; use count, sum, avg, var, std, min, max, median, percentile or countDistinct."),
+                };
+                if (op != AggregateOp.Count && aggregate.Column is null)
+                {
+                    throw Fail($"{item}.column", $"{op} needs a column.");
+                }
+
+                var quantile = aggregate.Quantile ?? 0.5;
+                if (op == AggregateOp.Percentile && !(quantile >= 0 && quantile <= 1))
+                {
+                    throw Fail($"{item}.quantile", $"must lie in [0, 1] (got {quantile.ToString(CultureInfo.InvariantCulture)}).");
+                }
+
+                if (aggregate.Fill is { } fill && !double.IsFinite(fill))
+                {
+                    throw Fail($"{item}.fill", "must be a finite number.");
+                }
+
+                var spec = new AggregateSpec(op, aggregate.Column, quantile);
+                var defaultName = $"{queryName}.{op.ToString().ToLowerInvariant()}_{aggregate.Column ?? "rows"}";
+                var aggregateName = Unique(aggregate.Name ?? defaultName, $"{item}.name", result.Select(a => a.Name));
+                result.Add(new AggregateDefinition(aggregateName, spec, aggregate.Fill ?? 0));
+            }
+
+            return result;
+        }
+
+        private List<InputDefinition> Inputs(List<string>? inputs, List<InputDefinition> requestFeatures, List<QueryDefinition> queries)
+        {
+            if (inputs is not { Count: > 0 })
+            {
+                throw Fail("$.inputs", "needs at least one model input (names of request features and aggregates, in the model's column order).");
+            }
+
+            var result = new List<InputDefinition>();
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var inputName = inputs[i];
+                if (result.Any(r => r.Name == inputName))
+                {
+                    throw Fail($"$.inputs[{i}]", $"'{inputName}' is listed twice.");
+                }
+
+                var fromRequest = requestFeatures.FirstOrDefault(f => f.Name == inputName);
+                if (fromRequest is not null)
+                {
+                    result.Add(fromRequest);
+                    continue;
+                }
+
+                var found = false;
+                for (var q = 0; q < queries.Count && !found; q++)
+                {
+                    for (var a = 0; a < queries[q].Aggregates.Count; a++)
+                    {
+                        if (queries[q].Aggregates[a].Name == inputName)
+                        {
+                            result.Add(new InputDefinition { Name = inputName, Query = q, Aggregate = a });
+                            found = true;
+                            break;
+                        }
+                    }
+                }
+
+                if (!found)
+                {
+                    throw Fail($"$.inputs[{i}]", $"'{inputName}' is neither a request feature nor an aggregate.");
+                }
+            }
+
+            for (var q = 0; q < queries.Count; q++)
+            {
+                if (result.All(input => input.Query != q))
+                {
+                    throw Fail($"$.queries[{q}]", $"query '{queries[q].Name}' feeds no model input; list one of its aggregates in $.inputs or remove it.");
+                }
+            }
+
+            return result;
+        }
+
+        private BoundDefinition Bound(BoundJson? bound, PredictionTask task)
+        {
+            if (bound is null)
+            {
+                throw Fail("$.bound", "is missing; give {\"delta\": …, \"tau\": 0.95}.");
+            }
+
+            var kind = bound.Kind?.ToLowerInvariant() switch
+            {
+                null or "absolute" => BoundKind.AbsoluteError,
+                "relative" => BoundKind.RelativeError,
+                "erroratconfidence" => BoundKind.ErrorAtConfidence,
+                var other => throw Fail("$.bound.kind", $"'{other}' is not a bound kind; use absolute, relative or errorAtConfidence."),
+            };
+            if (bound.Delta is not null && bound.DeltaMetadata is not null)
+            {
+                throw Fail("$.bound.deltaMetadata", "give either delta or deltaMetadata, not both.");
+            }
+
+            if (bound.Delta is { } delta && (!(delta >= 0) || double.IsInfinity(delta)))
+            {
+                throw Fail("$.bound.delta", $"δ must be finite and at least 0 (got {delta.ToString(CultureInfo.InvariantCulture)}).");
+            }
+
+            if (bound.Delta is null && bound.DeltaMetadata is null && task == PredictionTask.Regression)
+            {
+                throw Fail("$.bound.delta", "is missing; give delta, or deltaMetadata naming the model metadata entry that holds it.");
+            }
+
+            var tau = bound.Tau ?? 0.95;
+            if (!(tau > 0 && tau < 1))
+            {
+                throw Fail("$.bound.tau", $"τ must lie in (0, 1) (got {tau.ToString(CultureInfo.InvariantCulture)}).");
+            }
+
+            var fixedDelta = task == PredictionTask.Classification ? 0 : bound.Delta;
+            return new BoundDefinition(kind, fixedDelta, task == PredictionTask.Classification ? null : bound.DeltaMetadata, tau);
+        }
+
+        private PlannerDefinition Planner(PlannerJson? planner)
+        {
+            planner ??= new PlannerJson();
+            var result = new PlannerDefinition();
+            if (planner.InitialFraction is { } initial && !(initial > 0 && initial <= 1))
+            {
+                throw Fail("$.planner.initialFraction", $"must lie in (0, 1] (got {initial.ToString(CultureInfo.InvariantCulture)}).");
+            }
+
+            if (planner.BaseSamples is { } n && (n < 2 || n > 65_536 || !BitOperations.IsPow2(n)))
+            {
+                throw Fail("$.planner.baseSamples", $"must be a power of two in [2, 65536] (got {n}).");
+            }
+
+            if (planner.StepPartitions is < 0)
+            {
+                throw Fail("$.planner.stepPartitions", $"must be at least 0 (got {planner.StepPartitions}).");
+            }
+
+            if (planner.MinSupport is < 1)
+            {
+                throw Fail("$.planner.minSupport", $"must be at least 1 (got {planner.MinSupport}).");
+            }
+
+            if (planner.MaxRounds is < 1)
+            {
+                throw Fail("$.planner.maxRounds", $"must be at least 1 (got {planner.MaxRounds}).");
+            }
+
+            if (planner.BootstrapResamples is < 2)
+            {
+                throw Fail("$.planner.bootstrapResamples", $"must be at least 2 (got {planner.BootstrapResamples}).");
+            }
+
+            if (planner.Policy is { } policy && policy is not ("sensitivity" or "uniform" or "random"))
+            {
+                throw Fail("$.planner.policy", $"'{policy}' is not a policy; use sensitivity, uniform or random.");
+            }
+
+            return result with
+            {
+                InitialFraction = planner.InitialFraction ?? result.InitialFraction,
+                StepPartitions = planner.StepPartitions ?? result.StepPartitions,
+                BaseSamples = planner.BaseSamples ?? result.BaseSamples,
+                Seed = planner.Seed ?? result.Seed,
+                MinSupport = planner.MinSupport ?? result.MinSupport,
+                MaxRounds = planner.MaxRounds ?? result.MaxRounds,
+                BootstrapResamples = planner.BootstrapResamples ?? result.BootstrapResamples,
+                Policy = planner.Policy ?? result.Policy,
+                ExactShortcut = planner.ExactShortcut ?? result.ExactShortcut,
+            };
+        }
+
+        private RequestFieldDefinition FindField(List<RequestFieldDefinition> request, string? name, string path) =>
+            request.FirstOrDefault(f => f.Name == name)
+            ?? throw Fail(path, name is null
+                ? "is missing; name a request field."
+                : $"no request field '{name}' (fields: {string.Join(", ", request.Select(f => f.Name))}).");
+
+        private string Required(string? value, string path) =>
+            string.IsNullOrWhiteSpace(value) ? throw Fail(path, "is missing or empty.") : value;
+
+        private string Unique(string? value, string path, IEnumerable<string> existing)
+        {
+            var text = Required(value, path);
+            return existing.Contains(text) ? throw Fail(path, $"'{text}' is used twice.") : text;
+        }
+
+        private PipelineSpecException Fail(string path, string message) => new(file, path, message);
+    }
+}
