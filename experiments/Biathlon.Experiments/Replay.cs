@@ -113,6 +113,15 @@ public sealed class ReplayReport
         writer.WriteLine($"  approximate time per stage (mean ms): sampling {sampling.ToString("F3", c)}, propagation + model {propagation.ToString("F3", c)}, planning {planning.ToString("F3", c)}");
         var stops = Records.GroupBy(r => r.Stop).Select(g => $"{g.Key} {g.Count()}");
         writer.WriteLine($"  stop reasons: {string.Join(", ", stops)}");
+        var slower = Records.Where(r => r.ApproximateMs > r.ExactMs).ToArray();
+        if (slower.Length > 0)
+        {
+            // Where sampling does not pay: the QMC round (a batch of N·(G+2) model rows) costs more than reading every row.
+            writer.WriteLine(
+                $"  approximate slower than exact on {slower.Length} of {Records.Count} requests: there, exact took {slower.Average(r => r.ExactMs).ToString("F3", c)} ms " +
+                $"while approximate spent {slower.Average(r => r.Timings.Propagation.TotalMilliseconds).ToString("F3", c)} ms in propagation + model " +
+                $"over {slower.Average(r => r.Rounds).ToString("0.0", c)} rounds and {slower.Average(r => r.Timings.Sampling.TotalMilliseconds).ToString("F3", c)} ms sampling");
+        }
     }
 
     private static (PredictionResult, double) Timed(Func<PredictionResult> call)

@@ -33,6 +33,7 @@ public sealed partial class BiathlonEngine : IDisposable
     private readonly ConcurrentBag<RequestContext> _contexts = [];
     private readonly CostStatistics _costs;
     private readonly int _partitions;
+    private long _requests;
 
     private BiathlonEngine(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, OnnxModel? model, double delta)
     {
@@ -48,6 +49,10 @@ public sealed partial class BiathlonEngine : IDisposable
         _estimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport, bootstrapResamples: planner.BootstrapResamples, seed: planner.Seed);
         _propagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples, seed: planner.Seed);
         _costs = new CostStatistics(queries.Length);
+        if (model is not null)
+        {
+            CalibrateModelCosts(model);
+        }
     }
 
     /// <summary>The validated pipeline spec.</summary>
@@ -158,6 +163,33 @@ public sealed partial class BiathlonEngine : IDisposable
         {
             table.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Times the model on a QMC-sized batch and on one row (after a warm-up call each, which also pays ONNX Runtime's
+    /// first-run costs before any request does), so cost decisions start from measured numbers, not from a cold call.
+    /// </summary>
+    private void CalibrateModelCosts(OnnxModel model)
+    {
+        var inputs = Definition.Inputs.Count;
+        var rows = _propagationOptions.BaseSamples * (_groupOfInput.Max() + 3);
+        var batch = new float[rows * inputs];
+        var outputs = new float[rows];
+        double Time(int count)
+        {
+            model.Evaluate(batch, count, outputs);
+            var best = double.MaxValue;
+            for (var i = 0; i < 3; i++)
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                model.Evaluate(batch, count, outputs);
+                best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+
+            return best;
+        }
+
+        _costs.Calibrate(Time(rows), Time(1));
     }
 
     private static OnnxModel LoadModel(PipelineDefinition definition)

@@ -80,7 +80,9 @@ public sealed partial class BiathlonEngine
             var shortcut = false;
             if (!exact && (options?.ExactShortcut ?? planner.ExactShortcut))
             {
-                if (_costs.ExactIsCheaper(context.EstimatedRows, context.Plan, _partitions))
+                // Every 32nd request samples even when exact looks cheaper, so the costs behind that choice stay measured.
+                var explore = Interlocked.Increment(ref _requests) % 32 == 0;
+                if (!explore && _costs.ExactIsCheaper(context.EstimatedRows, context.Plan, _partitions))
                 {
                     Array.Fill(context.Plan, _partitions);
                     shortcut = true;

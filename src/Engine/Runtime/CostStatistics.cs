@@ -40,6 +40,18 @@ internal sealed class CostStatistics(int queries)
         }
     }
 
+    /// <summary>Seeds the model costs with a measurement taken at load, so the shortcuts work from the first request.</summary>
+    public void Calibrate(double roundSeconds, double singleRowSeconds)
+    {
+        lock (_gate)
+        {
+            _roundSeconds = roundSeconds;
+            _singleRowSeconds = singleRowSeconds;
+            _roundObservations = Math.Max(_roundObservations, WarmUp);
+            _singleRowObservations = Math.Max(_singleRowObservations, WarmUp);
+        }
+    }
+
     public void ObserveRows(int query, long rows, double seconds)
     {
         if (rows < 256)
