@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Biathlon.Engine.Tests;
+namespace Biathlon.Testing;
 
 /// <summary>
 /// Locates the real datasets, running the pinned, checksummed fetch script when they are missing. Tests that need
 /// real data fail (they are not skipped) when it cannot be fetched: an untested build must not look green.
 /// </summary>
-internal static class RealData
+public static class RealData
 {
     private static readonly object s_gate = new();
 

@@ -1,8 +1,9 @@
-namespace Biathlon.Sampling.Tests;
+namespace Biathlon.Testing;
 
 /// <summary>A fresh folder under the system temp directory, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
+    /// <summary>Creates the folder.</summary>
     public TempDirectory() => System.IO.Directory.CreateDirectory(Path);
 
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "biathlon-tests-" + Guid.NewGuid().ToString("N"));
