@@ -46,10 +46,11 @@ internal static class FlightDelayCommand
         var training = await FlightPipelines.PrepareAsync(folder, RepositoryPaths.Data, flights, new FlightPipelines.PrepareOptions(Retrain: retrain), progress);
         Console.WriteLine(training.Reused
             ? $"model: {training.ModelFile} (existing; validation error {training.ValidationMae:0.###})"
-            : $"model: trained on {training.TrainRequests:N0} requests, validation error {training.ValidationMae:0.###} (R² / accuracy {training.ValidationR2:0.###}), exported to {training.ModelFile}");
+            : $"model: trained on {training.TrainRequests:N0} requests, validation error {training.ValidationMae:0.###}, exported to {training.ModelFile}");
 
         using var engine = await BiathlonEngine.LoadAsync(folder, new EngineOptions { DataDirectory = RepositoryPaths.Data, Progress = progress });
-        var test = flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, requests, seed: 2);
+        var recipe = new FlightRecipe(late: engine.Definition.IsBinary);
+        var test = flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, requests, seed: 2).Select(recipe.ToHarness).ToArray();
         var report = ReplayReport.Run(engine, test, progress);
         Console.WriteLine();
         Console.WriteLine($"pipeline {engine.Definition.Name}: {engine.Definition.Description}");

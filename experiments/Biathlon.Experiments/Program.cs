@@ -1,4 +1,5 @@
 using Biathlon.Experiments;
+using Biathlon.Experiments.Harness;
 using Biathlon.Sampling;
 
 const string Usage = """
@@ -6,34 +7,48 @@ const string Usage = """
 
     commands:
       flight-delay [--requests N] [--retrain] [--pipeline NAME]
-               The main job: build what is missing for the Flight-Delay pipeline (data, cached
-               layouts, trained model), then replay N held-out requests (default 300) exact vs
-               approximate and print latency, speedup, share within δ and accuracy.
-      demo     Print sampled aggregates with their 95% intervals beside the exact values
-               on the real flights data.
-      fetch    Fetch datasets with the pinned, checksummed script: fetch [flights|sensors|r ...]
-      help     Show this text.
+                 The main job: build what is missing for Flight-Delay (data, cached layouts, trained
+                 model), replay N held-out requests (default 300) exact vs approximate, print the table.
+      fetch      Fetch the datasets of the pipeline(s) with the pinned, checksummed script.
+      prepare    Build tables, draw requests (split by time), train and export the model, δ = validation MAE.
+      profile    Fit each query's cost model from validation requests; writes cost-profile.json.
+      run        Serve the test requests with exact, biathlon, fixed 5% / 20%, DuckDB and the stale cache;
+                 for flight-delay also the τ sweep and latency vs rows per request. Writes results/RUN-ID/.
+      report     Markdown report and PNG plots of a run (default the latest).
+      all        fetch, prepare, profile, run and report.
+      demo       Sampled aggregates with 95% intervals beside exact values on the flights data.
+      help       This text.
+
+    options:
+      --pipeline NAME   flight-delay, flight-late, pm10-forecast, fx-next-price, sensor-anomaly or all (default all)
+      --requests N      test requests per pipeline (default: all drawn: 300, or 60 with --quick)
+      --quick           small splits (400 / 100 / 60 requests) to exercise every step fast
+      --seed N          seed of request sampling and training (default 0)
+      --retrain         train again even when model.onnx exists
+      --no-duckdb       skip the DuckDB baseline
+      --run ID          run folder name under the results folder (report: an existing run; default latest)
+      --results DIR     results folder (default results/)
+      --pipelines DIR   folder of pipeline folders (default pipelines/)
     """;
 
 try
 {
-    switch (args.FirstOrDefault())
+    var verb = args.FirstOrDefault();
+    var options = verb is "flight-delay" or "demo" or "help" or "--help" or "-h" or null ? null : CliArguments.Parse(args[1..]);
+    return verb switch
     {
-        case "flight-delay":
-            return await FlightDelayCommand.RunAsync(args[1..]);
-        case "demo":
-            return await SamplingDemo.RunAsync();
-        case "fetch":
-            DatasetFetcher.Run(args.Skip(1).ToArray());
-            return 0;
-        case null or "help" or "--help" or "-h":
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        default:
-            Console.Error.WriteLine($"unknown command '{args[0]}'.");
-            Console.Error.WriteLine(Usage);
-            return 2;
-    }
+        "flight-delay" => await FlightDelayCommand.RunAsync(args[1..]),
+        "demo" => await SamplingDemo.RunAsync(),
+        "fetch" => await HarnessCommands.FetchAsync(options!),
+        "prepare" => await HarnessCommands.PrepareAsync(options!),
+        "profile" => await HarnessCommands.ProfileAsync(options!),
+        "run" => await HarnessCommands.RunAsync(options!),
+        "report" => await HarnessCommands.ReportAsync(options!),
+        "all" => await HarnessCommands.AllAsync(options!),
+        "help" or "--help" or "-h" => PrintUsage(0),
+        null => PrintUsage(2),
+        _ => Unknown(verb),
+    };
 }
 catch (CliException e)
 {
@@ -44,4 +59,23 @@ catch (BiathlonException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+catch (Exception e) when (Environment.GetEnvironmentVariable("BIATHLON_DEBUG") != "1")
+{
+    // Anything else is reported in one line too; set BIATHLON_DEBUG=1 for the stack trace.
+    Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+    return 1;
+}
+
+int PrintUsage(int code)
+{
+    (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
+    return code;
+}
+
+int Unknown(string verb)
+{
+    Console.Error.WriteLine($"error: unknown command '{verb}'.");
+    Console.Error.WriteLine(Usage);
+    return 2;
 }

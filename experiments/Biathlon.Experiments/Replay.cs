@@ -8,7 +8,7 @@ namespace Biathlon.Experiments;
 
 /// <summary>One request replayed exact and approximate.</summary>
 public sealed record ReplayRecord(
-    FlightRequest Request, double Label, double Exact, double Approximate, double ExactMs, double ApproximateMs,
+    HarnessRequest Request, double Label, double Exact, double Approximate, double ExactMs, double ApproximateMs,
     int Rounds, double MeanFraction, bool Shortcut, double Confidence, StopReason Stop, StageTimings Timings);
 
 /// <summary>Replays requests through <see cref="BiathlonEngine.PredictExact"/> and <see cref="BiathlonEngine.Predict"/> side by side, one at a time, and summarises.</summary>
@@ -46,7 +46,7 @@ public sealed class ReplayReport
     public double ShortcutShare => Records.Count(r => r.Shortcut) / (double)Records.Count;
 
     /// <summary>Replays <paramref name="requests"/> (after a few warm-up calls), alternating which of exact and approximate runs first.</summary>
-    public static ReplayReport Run(BiathlonEngine engine, IReadOnlyList<FlightRequest> requests, IProgress<string>? progress = null, PredictOptions? options = null)
+    public static ReplayReport Run(BiathlonEngine engine, IReadOnlyList<HarnessRequest> requests, IProgress<string>? progress = null, PredictOptions? options = null)
     {
         var classification = engine.Definition.Task == PredictionTask.Classification;
         foreach (var warm in requests.Take(Math.Min(10, requests.Count)))
@@ -72,7 +72,7 @@ public sealed class ReplayReport
                 (exact, exactMs) = Timed(() => engine.PredictExact(request));
             }
 
-            var label = classification ? (requests[i].Delay > 15 ? 1 : 0) : requests[i].Delay;
+            var label = requests[i].Label;
             var sampled = approximate.Queries.Where((q, index) => engine.Definition.Queries[index].Sampled).ToArray();
             records.Add(new ReplayRecord(
                 requests[i], label, exact.Value, approximate.Value, exactMs, approximateMs, approximate.Rounds,

@@ -49,6 +49,17 @@ public sealed partial class BiathlonEngine : IDisposable
         _estimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport, bootstrapResamples: planner.BootstrapResamples, seed: planner.Seed);
         _propagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples, seed: planner.Seed);
         _costs = new CostStatistics(queries.Length);
+        if (CostProfile.Load(Path.Combine(definition.Folder, CostProfile.FileName)) is { } profile)
+        {
+            for (var q = 0; q < queries.Length; q++)
+            {
+                if (profile.Queries.FirstOrDefault(c => c.Name == queries[q].Definition.Name) is { } cost)
+                {
+                    _costs.SeedSecondsPerRow(q, cost.SecondsPerRow);
+                }
+            }
+        }
+
         if (model is not null)
         {
             CalibrateModelCosts(model);

@@ -51,6 +51,33 @@ public sealed partial class BiathlonEngine
         }
     }
 
+    /// <summary>
+    /// Profiling hook: reads query <paramref name="query"/> of a request at sample fraction <paramref name="fraction"/>
+    /// from scratch (bind, open, widen, estimate its aggregates) and reports the rows it read, the rows it would read
+    /// exactly, and the time taken. The harness fits its per-query cost model from these.
+    /// </summary>
+    public (long RowsRead, long ExactRows, TimeSpan Elapsed) MeasureQuery(IReadOnlyDictionary<string, object?> request, int query, double fraction)
+    {
+        if ((uint)query >= (uint)_queries.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query, $"The pipeline has {_queries.Length} queries.");
+        }
+
+        var values = RequestValues.Parse(request, Definition.Request);
+        var compiled = _queries[query];
+        var predicate = compiled.Bind(values);
+        var exactRows = compiled.EstimateRows(predicate);
+        var start = Stopwatch.GetTimestamp();
+        using var cursor = compiled.Layout.OpenCursor(predicate, compiled.Aggregates, _estimatorOptions);
+        cursor.WidenTo(fraction);
+        for (var a = 0; a < compiled.Aggregates.Length; a++)
+        {
+            cursor.Estimate(a);
+        }
+
+        return (cursor.RowsScanned, exactRows, Stopwatch.GetElapsedTime(start));
+    }
+
     private PredictionResult Run(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
@@ -66,7 +93,13 @@ public sealed partial class BiathlonEngine
         var context = RentContext();
         try
         {
-            var initial = Math.Max(1, (int)Math.Ceiling(planner.InitialFraction * _partitions - 1e-9));
+            var fixedFraction = options?.FixedFraction;
+            if (fixedFraction is { } z && !(z > 0 && z <= 1))
+            {
+                throw new QueryException("FixedFraction", $"A fixed sample fraction must lie in (0, 1] (got {z}).");
+            }
+
+            var initial = Math.Max(1, (int)Math.Ceiling((fixedFraction ?? planner.InitialFraction) * _partitions - 1e-9));
             for (var q = 0; q < _queries.Length; q++)
             {
                 var query = _queries[q];
@@ -78,7 +111,7 @@ public sealed partial class BiathlonEngine
             }
 
             var shortcut = false;
-            if (!exact && (options?.ExactShortcut ?? planner.ExactShortcut))
+            if (!exact && fixedFraction is null && (options?.ExactShortcut ?? planner.ExactShortcut))
             {
                 // Every 32nd request samples even when exact looks cheaper, so the costs behind that choice stay measured.
                 var explore = Interlocked.Increment(ref _requests) % 32 == 0;
@@ -118,6 +151,14 @@ public sealed partial class BiathlonEngine
                 var t1 = Stopwatch.GetTimestamp();
                 samplingTicks += t1 - t0;
 
+                if (fixedFraction is not null && !AllExact(context))
+                {
+                    value = EvaluateSingleRow(context);
+                    propagationTicks += Stopwatch.GetTimestamp() - t1;
+                    stop = StopReason.FixedFraction;
+                    break;
+                }
+
                 if (AllExact(context))
                 {
                     value = EvaluateSingleRow(context);
@@ -154,7 +195,7 @@ public sealed partial class BiathlonEngine
                 Value = value,
                 Delta = Definition.Task == PredictionTask.Classification ? 0 : bound.Delta,
                 Tau = bound.Tau,
-                Confidence = exactResult ? 1 : result.Confidence,
+                Confidence = exactResult ? 1 : stop == StopReason.FixedFraction ? double.NaN : result.Confidence,
                 MeetsBound = exactResult || stop == StopReason.BoundMet,
                 IsExact = exactResult,
                 StopReason = stop,

@@ -15,7 +15,7 @@ public sealed class FlightDelayFixture : IDisposable
         var flights = FlightRequests.LoadAsync(RealData.Require("flights", "flights-3m.parquet")).GetAwaiter().GetResult();
         Training = FlightPipelines.PrepareAsync(Folder, RealData.Directory, flights, new FlightPipelines.PrepareOptions()).GetAwaiter().GetResult();
         Engine = BiathlonEngine.LoadAsync(Folder, new EngineOptions { DataDirectory = RealData.Directory }).GetAwaiter().GetResult();
-        Test = flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, 200, seed: 2);
+        Test = flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, 200, seed: 2).Select(new FlightRecipe(late: false).ToHarness).ToArray();
     }
 
     public string Folder { get; }
@@ -24,7 +24,7 @@ public sealed class FlightDelayFixture : IDisposable
 
     public BiathlonEngine Engine { get; }
 
-    public IReadOnlyList<FlightRequest> Test { get; }
+    public IReadOnlyList<HarnessRequest> Test { get; }
 
     public void Dispose() => Engine.Dispose();
 }

@@ -22,10 +22,10 @@ public sealed class FlightLateTests(ITestOutputHelper output)
         Assert.Equal(PredictionTask.Classification, engine.Definition.Task);
         Assert.Equal(0, engine.Delta);
 
-        var report = ReplayReport.Run(engine, flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, 200, seed: 2));
+        var report = ReplayReport.Run(engine, flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, 200, seed: 2).Select(new FlightRecipe(late: true).ToHarness).ToArray());
         using var writer = new StringWriter();
         report.Print(writer);
-        output.WriteLine($"validation F1 {training.ValidationMae:0.000}");
+        output.WriteLine($"validation F1 {training.ValidationMae:0.000} ({training.TrainRequests} training requests)");
         output.WriteLine(writer.ToString());
 
         Assert.All(report.Records, r => Assert.True(r.Exact is 0 or 1 && r.Approximate is 0 or 1, "labels are 0 or 1"));

@@ -52,6 +52,21 @@ internal sealed class CostStatistics(int queries)
         }
     }
 
+    /// <summary>Starts a query's seconds-per-row average from an offline profile.</summary>
+    public void SeedSecondsPerRow(int query, double secondsPerRow)
+    {
+        if (!(secondsPerRow > 0) || double.IsInfinity(secondsPerRow))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _secondsPerRow[query] = secondsPerRow;
+            _rowObservations[query] = Math.Max(_rowObservations[query], 1);
+        }
+    }
+
     public void ObserveRows(int query, long rows, double seconds)
     {
         if (rows < 256)

@@ -33,4 +33,10 @@ public sealed record PredictOptions
 
     /// <summary>False to never take the exact shortcut on this call (for experiments that study the sampler).</summary>
     public bool? ExactShortcut { get; init; }
+
+    /// <summary>
+    /// Baseline mode for experiments: read every sampled query at this fraction in (0, 1], apply the model to the
+    /// point estimates once, and skip propagation and the bound (<see cref="Planner.StopReason.FixedFraction"/>).
+    /// </summary>
+    public double? FixedFraction { get; init; }
 }

@@ -17,4 +17,7 @@ public enum StopReason
 
     /// <summary>The round limit was reached: the best estimate so far is returned, flagged as not meeting τ.</summary>
     MaxRounds,
+
+    /// <summary>Fixed-fraction serving (an experimental baseline): one sample at a fixed fraction, the model on its point estimates, no bound.</summary>
+    FixedFraction,
 }

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Biathlon.Engine;
+using Biathlon.Experiments.Pipelines;
+using Biathlon.Experiments.Reporting;
+using Biathlon.Experiments.Results;
+
+namespace Biathlon.Experiments.Harness;
+
+/// <summary>The harness verbs: fetch, prepare, profile, run, report and all (docs: experiments/README.md).</summary>
+public static class HarnessCommands
+{
+    private static readonly IProgress<string> s_progress = new ConsoleProgress();
+
+    public static Task<int> FetchAsync(CliArguments args)
+    {
+        foreach (var set in Recipes(args).Select(r => r.DatasetSet).Distinct())
+        {
+            DatasetFetcher.Run(set);
+        }
+
+        return Task.FromResult(0);
+    }
+
+    public static async Task<int> PrepareAsync(CliArguments args)
+    {
+        foreach (var recipe in Recipes(args))
+        {
+            await PrepareOneAsync(recipe, args);
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> ProfileAsync(CliArguments args)
+    {
+        foreach (var recipe in Recipes(args))
+        {
+            var requests = await PrepareOneAsync(recipe, args);
+            using var engine = await LoadEngineAsync(args, recipe);
+            var count = Math.Min(args.Requests ?? (args.Quick ? 5 : 30), requests.Validation.Count);
+            Profiler.Run(engine, requests.Validation.Take(count).ToArray(), s_progress);
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(CliArguments args)
+    {
+        var recipes = Recipes(args);
+        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{args.Pipeline}{(args.Quick ? "-quick" : "")}";
+        var runFolder = Path.Combine(args.ResultsRoot, runId);
+        Directory.CreateDirectory(runFolder);
+        var pipelines = new List<PipelineSummary>();
+        var methods = new List<MethodSummary>();
+        var scaling = new List<ScalingPoint>();
+        var taus = new List<TauPoint>();
+        foreach (var recipe in recipes)
+        {
+            var requests = await PrepareOneAsync(recipe, args);
+            var test = requests.Test.Take(args.Requests ?? requests.Test.Count).ToArray();
+            using var engine = await LoadEngineAsync(args, recipe);
+            var (summaries, records) = MethodRunner.Run(engine, recipe, test, new MethodRunner.Options(DuckDb: args.DuckDb), s_progress);
+            methods.AddRange(summaries);
+            WriteRecords(Path.Combine(runFolder, $"requests-{recipe.Name}.csv"), records);
+            pipelines.Add(Summarise(recipe, engine, requests, test.Length));
+            PrintSummaries(recipe.Name, summaries);
+
+            if (recipe.Name == "flight-delay")
+            {
+                var sweepRequests = test.Take(args.Quick ? 10 : 100).ToArray();
+                taus.AddRange(TauSweep.Run(engine, sweepRequests, [0.5, 0.8, 0.9, 0.95, 0.99], s_progress));
+                // The 7-day MEDIAN is the query whose exact cost grows fastest (a sort): vary its window.
+                scaling.AddRange(ScalingExperiment.Run(
+                    PipelineFolder(args, recipe), RepositoryPaths.Data, runFolder, "all_7d", ["1d", "7d", "30d", "90d"],
+                    test.Take(args.Quick ? 8 : 40).ToArray(), args.DuckDb, s_progress));
+            }
+        }
+
+        var results = new RunResults
+        {
+            RunId = runId,
+            StartedUtc = DateTime.UtcNow,
+            Machine = Machine(),
+            Command = "biathlon-experiments " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            Seed = args.Seed,
+            Pipelines = pipelines,
+            Methods = methods,
+            Scaling = scaling,
+            TauSweep = taus,
+        };
+        ResultsStore.Save(results, runFolder);
+        Console.WriteLine($"results: {Path.Combine(runFolder, "results.json")}");
+        return 0;
+    }
+
+    public static Task<int> ReportAsync(CliArguments args)
+    {
+        var runFolder = ResolveRun(args);
+        var results = ResultsStore.Load(runFolder);
+        var plots = Plots.WriteAll(results, Path.Combine(runFolder, "plots"));
+        MarkdownReport.Write(results, runFolder, plots);
+        Console.WriteLine($"report: {Path.Combine(runFolder, "report.md")} ({plots.Count} plots)");
+        return Task.FromResult(0);
+    }
+
+    public static async Task<int> AllAsync(CliArguments args)
+    {
+        await FetchAsync(args);
+        await PrepareAsync(args);
+        await ProfileAsync(args);
+        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{args.Pipeline}{(args.Quick ? "-quick" : "")}";
+        await RunAsync(args with { Run = runId });
+        return await ReportAsync(args with { Run = runId });
+    }
+
+    private static IReadOnlyList<IPipelineRecipe> Recipes(CliArguments args) =>
+        args.Pipeline == "all" ? RecipeCatalog.All : [RecipeCatalog.Find(args.Pipeline)];
+
+    private static string PipelineFolder(CliArguments args, IPipelineRecipe recipe)
+    {
+        var folder = Path.Combine(args.PipelinesRoot, recipe.Name);
+        return File.Exists(Path.Combine(folder, PipelineSpecLoader.SpecFileName))
+            ? folder
+            : throw new CliException($"pipeline '{recipe.Name}' has no spec at {Path.Combine(folder, PipelineSpecLoader.SpecFileName)}", 2);
+    }
+
+    private static async Task<RecipeRequests> PrepareOneAsync(IPipelineRecipe recipe, CliArguments args)
+    {
+        DatasetFetcher.Require(recipe.DatasetSet, recipe.DatasetFile);
+        var sizes = args.Quick ? RecipeSizes.Quick : RecipeSizes.Full;
+        var requests = await recipe.LoadRequestsAsync(RepositoryPaths.Data, sizes, args.Seed);
+        var summary = await PipelinePreparation.PrepareAsync(recipe, PipelineFolder(args, recipe), RepositoryPaths.Data, requests, args.Retrain, args.Seed, progress: s_progress);
+        s_progress.Report($"{recipe.Name}: model {(summary.Reused ? "reused" : "trained")} ({summary.ValidationMetric} {summary.ValidationValue:0.####})");
+        return requests;
+    }
+
+    private static Task<BiathlonEngine> LoadEngineAsync(CliArguments args, IPipelineRecipe recipe) =>
+        BiathlonEngine.LoadAsync(PipelineFolder(args, recipe), new EngineOptions { DataDirectory = RepositoryPaths.Data, Progress = s_progress });
+
+    private static PipelineSummary Summarise(IPipelineRecipe recipe, BiathlonEngine engine, RecipeRequests requests, int tested)
+    {
+        var definition = engine.Definition;
+        using var model = Engine.Models.OnnxModel.Load(definition.ModelFile, definition.Task);
+        var regression = definition.Task == Planner.PredictionTask.Regression;
+        var metric = regression ? "MAE" : "F1";
+        var value = double.Parse(model.Metadata.GetValueOrDefault(regression ? "validation_mae" : "validation_f1", "NaN"), CultureInfo.InvariantCulture);
+        var trained = int.Parse(model.Metadata.GetValueOrDefault("train_requests", "0"), CultureInfo.InvariantCulture);
+        return new PipelineSummary(
+            recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", recipe.ModelDescription,
+            engine.Delta, definition.Bound.Tau, trained, tested, metric, value, recipe.DataCredit);
+    }
+
+    private static void WriteRecords(string file, IReadOnlyList<RequestRecord> records)
+    {
+        using var writer = new StreamWriter(file);
+        writer.WriteLine("pipeline,method,request,label,value,latency_ms,rounds,mean_fraction,sampling_ms,propagation_ms,planning_ms,stop");
+        foreach (var r in records)
+        {
+            writer.WriteLine(string.Join(',',
+                r.Pipeline, r.Method, r.Request.ToString(CultureInfo.InvariantCulture), F(r.Label), F(r.Value), F(r.LatencyMs),
+                r.Rounds.ToString(CultureInfo.InvariantCulture), F(r.MeanFraction), F(r.SamplingMs), F(r.PropagationMs), F(r.PlanningMs), r.Stop));
+        }
+
+        static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    private static void PrintSummaries(string pipeline, IReadOnlyList<MethodSummary> summaries)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{pipeline}: {summaries[0].Requests} test requests");
+        Console.WriteLine($"  {"method",-12} {"mean ms",9} {"p99 ms",9} {"speedup",8} {"accuracy",10} {"agree",7} {"fraction",9} {"rounds",7}");
+        foreach (var s in summaries)
+        {
+            var latency = s.LatencyMeasured ? $"{s.MeanMs,9:F3} {s.P99Ms,9:F3} {s.Speedup,7:F2}x" : $"{"n/a",9} {"n/a",9} {"n/a",8}";
+            Console.WriteLine($"  {s.Method,-12} {latency} {s.AccuracyMetric + " " + s.Accuracy.ToString("0.000", CultureInfo.InvariantCulture),10} {s.AgreementWithExact,7:P1} {s.MeanFraction,9:F3} {s.MeanRounds,7:F2}");
+        }
+    }
+
+    private static string ResolveRun(CliArguments args)
+    {
+        if (args.Run is { } id && id != "latest")
+        {
+            var folder = Path.Combine(args.ResultsRoot, id);
+            return Directory.Exists(folder) ? folder : throw new CliException($"no run '{id}' in {args.ResultsRoot}", 2);
+        }
+
+        var latest = Directory.Exists(args.ResultsRoot)
+            ? Directory.GetDirectories(args.ResultsRoot).Where(d => File.Exists(Path.Combine(d, "results.json"))).OrderBy(d => d, StringComparer.Ordinal).LastOrDefault()
+            : null;
+        return latest ?? throw new CliException($"no run with results.json in {args.ResultsRoot}; run 'run' or 'all' first", 1);
+    }
+
+    /// <summary>The machine in words: CPU model, cores, memory, OS, .NET.</summary>
+    public static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var memory = File.Exists("/proc/meminfo")
+            ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {memory ?? "? memory"}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Biathlon.Engine;
+using Biathlon.Engine.Models;
+using Biathlon.Experiments.Baselines;
+using Biathlon.Experiments.Pipelines;
+using Biathlon.Experiments.Results;
+using Biathlon.Planner;
+
+namespace Biathlon.Experiments.Harness;
+
+/// <summary>
+/// Serves one pipeline's test requests with every method, on the same requests, one request at a time, rotating
+/// which method goes first so none always meets a warmer cache: exact, biathlon, fixed-fraction sampling at 5% and
+/// 20%, DuckDB exact, and (accuracy only, in stream order) the stale feature cache.
+/// </summary>
+public static class MethodRunner
+{
+    /// <summary>Which methods to run.</summary>
+    public sealed record Options(bool DuckDb = true, bool StaleCache = true, int WarmUp = 10);
+
+    private delegate (double Value, int Rounds, double Fraction, double SamplingMs, double PropagationMs, double PlanningMs, string Stop) Method(HarnessRequest request);
+
+    public static (List<MethodSummary> Summaries, List<RequestRecord> Records) Run(
+        BiathlonEngine engine, IPipelineRecipe recipe, IReadOnlyList<HarnessRequest> test, Options options, IProgress<string>? progress)
+    {
+        var definition = engine.Definition;
+        using var model = OnnxModel.Load(definition.ModelFile, definition.Task);
+        using var duck = options.DuckDb ? DuckDbFeatures.Open(definition) : null;
+        var features = new float[definition.Inputs.Count];
+        var output = new float[1];
+
+        var methods = new List<(string Name, Method Serve)>
+        {
+            ("exact", r => FromEngine(engine, engine.PredictExact(r.ToRequest()))),
+            ("biathlon", r => FromEngine(engine, engine.Predict(r.ToRequest()))),
+            ("fixed-5%", r => FromEngine(engine, engine.Predict(r.ToRequest(), new PredictOptions { FixedFraction = 0.05 }))),
+            ("fixed-20%", r => FromEngine(engine, engine.Predict(r.ToRequest(), new PredictOptions { FixedFraction = 0.20 }))),
+        };
+        if (duck is not null)
+        {
+            methods.Add(("duckdb", r =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                duck.ComputeFeatures(r.Fields, features);
+                var computed = Stopwatch.GetTimestamp();
+                model.EvaluateRowMajor(features, 1, output);
+                return (output[0], 1, 1, Stopwatch.GetElapsedTime(start, computed).TotalMilliseconds, Stopwatch.GetElapsedTime(computed).TotalMilliseconds, 0, "SQL");
+            }));
+        }
+
+        foreach (var warm in test.Take(options.WarmUp))
+        {
+            foreach (var (_, serve) in methods)
+            {
+                serve(warm);
+            }
+        }
+
+        var records = new List<RequestRecord>();
+        for (var i = 0; i < test.Count; i++)
+        {
+            for (var m = 0; m < methods.Count; m++)
+            {
+                var (name, serve) = methods[(i + m) % methods.Count];
+                var start = Stopwatch.GetTimestamp();
+                var result = serve(test[i]);
+                var latency = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                records.Add(new RequestRecord(recipe.Name, name, i, test[i].Label, result.Value, latency, result.Rounds, result.Fraction,
+                    result.SamplingMs, result.PropagationMs, result.PlanningMs, result.Stop));
+            }
+
+            if ((i + 1) % 50 == 0 || i + 1 == test.Count)
+            {
+                progress?.Report($"{recipe.Name}: served {i + 1}/{test.Count} requests with {methods.Count} methods");
+            }
+        }
+
+        if (options.StaleCache)
+        {
+            var cache = new StaleFeatureCache(engine, model, recipe.StaleCacheRefreshesPerHour);
+            foreach (var (request, i) in test.Select((r, i) => (r, i)).OrderBy(p => p.r.Time))
+            {
+                records.Add(new RequestRecord(recipe.Name, "stale-cache", i, request.Label, cache.Serve(request), double.NaN, 1, 1, 0, 0, 0, "cache"));
+            }
+
+            progress?.Report($"{recipe.Name}: stale cache served {test.Count} requests with {cache.Refreshes} refreshes");
+        }
+
+        return (Summarise(engine, recipe.Name, records), records);
+    }
+
+    private static (double, int, double, double, double, double, string) FromEngine(BiathlonEngine engine, PredictionResult result)
+    {
+        var sampled = result.Queries.Where((_, q) => engine.Definition.Queries[q].Sampled).ToArray();
+        var fraction = sampled.Length == 0 ? 1 : sampled.Average(q => q.Fraction);
+        var t = result.Timings;
+        return (result.Value, result.Rounds, fraction, t.Sampling.TotalMilliseconds, t.Propagation.TotalMilliseconds, t.Planning.TotalMilliseconds, result.StopReason.ToString());
+    }
+
+    /// <summary>Per-method summaries; agreement and speedup are against the exact method on the same requests.</summary>
+    public static List<MethodSummary> Summarise(BiathlonEngine engine, string pipeline, IReadOnlyList<RequestRecord> records)
+    {
+        var classification = engine.Definition.Task == PredictionTask.Classification;
+        var exact = records.Where(r => r.Method == "exact").ToDictionary(r => r.Request);
+        var exactMean = exact.Values.Average(r => r.LatencyMs);
+        var summaries = new List<MethodSummary>();
+        foreach (var group in records.GroupBy(r => r.Method))
+        {
+            var rows = group.OrderBy(r => r.Request).ToArray();
+            var labels = rows.Select(r => (float)r.Label).ToArray();
+            var values = rows.Select(r => (float)r.Value).ToArray();
+            var agree = rows.Count(r => classification
+                ? Math.Round(r.Value) == Math.Round(exact[r.Request].Value)
+                : Math.Abs(r.Value - exact[r.Request].Value) <= engine.Delta);
+            var measured = rows.All(r => double.IsFinite(r.LatencyMs));
+            var latencies = measured ? rows.Select(r => r.LatencyMs).ToArray() : [];
+            var total = measured ? latencies.Sum() : 1;
+            var sampling = rows.Sum(r => r.SamplingMs);
+            var propagation = rows.Sum(r => r.PropagationMs);
+            var planning = rows.Sum(r => r.PlanningMs);
+            summaries.Add(new MethodSummary
+            {
+                Pipeline = pipeline,
+                Method = group.Key,
+                Requests = rows.Length,
+                LatencyMeasured = measured,
+                MeanMs = measured ? latencies.Average() : double.NaN,
+                P50Ms = measured ? Metrics.Percentile(latencies, 0.5) : double.NaN,
+                P95Ms = measured ? Metrics.Percentile(latencies, 0.95) : double.NaN,
+                P99Ms = measured ? Metrics.Percentile(latencies, 0.99) : double.NaN,
+                Speedup = measured ? exactMean / latencies.Average() : double.NaN,
+                AccuracyMetric = classification ? "F1" : "R2",
+                Accuracy = classification ? Metrics.F1(labels, values) : Metrics.RSquared(labels, values),
+                AgreementWithExact = (double)agree / rows.Length,
+                MeanFraction = rows.Average(r => r.MeanFraction),
+                MeanRounds = rows.Average(r => r.Rounds),
+                SamplingShare = measured ? sampling / total : double.NaN,
+                PropagationShare = measured ? propagation / total : double.NaN,
+                PlanningShare = measured ? planning / total : double.NaN,
+                OtherShare = measured ? Math.Max(0, total - sampling - propagation - planning) / total : double.NaN,
+            });
+        }
+
+        return summaries;
+    }
+}
