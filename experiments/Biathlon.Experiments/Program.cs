@@ -13,7 +13,8 @@ const string Usage = """
       prepare    Build tables, draw requests (split by time), train and export the model, δ = validation MAE.
       profile    Fit each query's cost model from validation requests; writes cost-profile.json.
       run        Serve the test requests with exact, biathlon, fixed 5% / 20%, DuckDB and the stale cache;
-                 for flight-delay also the τ sweep and latency vs rows per request. Writes results/RUN-ID/.
+                 also the τ sweep (flight-late) and latency vs rows per request (flight-delay).
+                 Writes results/RUN-ID/.
       report     Markdown report and PNG plots of a run (default the latest).
       all        fetch, prepare, profile, run and report.
       demo       Sampled aggregates with 95% intervals beside exact values on the flights data.
