@@ -252,19 +252,7 @@ public sealed partial class BiathlonEngine
     private double RequestFeature(InputDefinition input, RequestValues values)
     {
         var field = IndexOfField(input.Field!);
-        if (input.Transform == RequestTransform.Value)
-        {
-            return values.Numbers[field];
-        }
-
-        var time = TimeValue.ToDateTime(values.Integers[field]);
-        return input.Transform switch
-        {
-            RequestTransform.HourOfDay => time.Hour,
-            RequestTransform.DayOfWeek => (int)time.DayOfWeek,
-            RequestTransform.DayOfYear => time.DayOfYear,
-            _ => time.Hour * 60 + time.Minute,
-        };
+        return RequestFieldValues.Transform(input.Transform, values.Numbers[field], values.Integers[field]);
     }
 
     private int IndexOfField(string name)

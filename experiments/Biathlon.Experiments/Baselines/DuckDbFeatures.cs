@@ -407,14 +407,14 @@ public sealed class DuckDbFeatures : IDisposable
                     };
                     break;
                 case RequestFieldType.Integer:
-                    _integers[i] = Integer(raw) ?? throw WrongType(field, raw);
+                    _integers[i] = RequestFieldValues.ToInteger(raw) ?? throw WrongType(field, raw);
                     _numbers[i] = _integers[i];
                     break;
                 case RequestFieldType.Number:
-                    _numbers[i] = Number(raw) ?? throw WrongType(field, raw);
+                    _numbers[i] = RequestFieldValues.ToNumber(raw) ?? throw WrongType(field, raw);
                     break;
                 default:
-                    _integers[i] = Timestamp(raw) ?? throw WrongType(field, raw);
+                    _integers[i] = RequestFieldValues.ToTimestamp(raw) ?? throw WrongType(field, raw);
                     _numbers[i] = _integers[i];
                     break;
             }
@@ -422,57 +422,8 @@ public sealed class DuckDbFeatures : IDisposable
     }
 
     /// <summary>A request feature exactly as the engine computes it (PredictionLoop.RequestFeature).</summary>
-    private double RequestFeature(RequestTransform transform, int field)
-    {
-        if (transform == RequestTransform.Value)
-        {
-            return _numbers[field];
-        }
-
-        var time = TimeValue.ToDateTime(_integers[field]);
-        return transform switch
-        {
-            RequestTransform.HourOfDay => time.Hour,
-            RequestTransform.DayOfWeek => (int)time.DayOfWeek,
-            RequestTransform.DayOfYear => time.DayOfYear,
-            _ => time.Hour * 60 + time.Minute,
-        };
-    }
-
-    private static long? Integer(object raw) => raw switch
-    {
-        long l => l,
-        int n => n,
-        short n => n,
-        byte n => n,
-        uint n => n,
-        double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-        JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var l) => l,
-        _ => null,
-    };
-
-    private static double? Number(object raw) => raw switch
-    {
-        double d => d,
-        float f => f,
-        decimal m => (double)m,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
-        _ => Integer(raw),
-    };
-
-    private static long? Timestamp(object raw) => raw switch
-    {
-        DateTime t => TimeValue.FromDateTime(t),
-        DateTimeOffset t => TimeValue.FromDateTime(t.DateTime),
-        string s => ParseTime(s),
-        JsonElement { ValueKind: JsonValueKind.String } e => ParseTime(e.GetString()!),
-        _ => Integer(raw),
-    };
-
-    private static long? ParseTime(string text) =>
-        DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AllowWhiteSpaces, out var t)
-            ? TimeValue.FromDateTime(t)
-            : null;
+    private double RequestFeature(RequestTransform transform, int field) =>
+        RequestFieldValues.Transform(transform, _numbers[field], _integers[field]);
 
     private static ArgumentException WrongType(RequestFieldDefinition field, object raw) =>
         new($"Request field '{field.Name}' must be {field.Type}; got {raw.GetType().Name} '{Convert.ToString(raw, CultureInfo.InvariantCulture)}'.", "request");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Biathlon.Sampling;
 
 namespace Biathlon.Engine.Runtime;
 
@@ -60,11 +59,11 @@ internal sealed class RequestValues
                     };
                     break;
                 case RequestFieldType.Integer:
-                    values.Integers[i] = Integer(raw) ?? throw WrongType(field, raw);
+                    values.Integers[i] = RequestFieldValues.ToInteger(raw) ?? throw WrongType(field, raw);
                     values.Numbers[i] = values.Integers[i];
                     break;
                 case RequestFieldType.Number:
-                    values.Numbers[i] = Number(raw) ?? throw WrongType(field, raw);
+                    values.Numbers[i] = RequestFieldValues.ToNumber(raw) ?? throw WrongType(field, raw);
                     if (!double.IsFinite(values.Numbers[i]))
                     {
                         throw new RequestException(field.Name, $"Request field '{field.Name}' must be a finite number.");
@@ -72,7 +71,7 @@ internal sealed class RequestValues
 
                     break;
                 default:
-                    values.Integers[i] = Timestamp(raw) ?? throw WrongType(field, raw);
+                    values.Integers[i] = RequestFieldValues.ToTimestamp(raw) ?? throw WrongType(field, raw);
                     values.Numbers[i] = values.Integers[i];
                     break;
             }
@@ -80,41 +79,6 @@ internal sealed class RequestValues
 
         return values;
     }
-
-    private static long? Integer(object raw) => raw switch
-    {
-        long l => l,
-        int n => n,
-        short n => n,
-        byte n => n,
-        uint n => n,
-        double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-        JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var l) => l,
-        _ => null,
-    };
-
-    private static double? Number(object raw) => raw switch
-    {
-        double d => d,
-        float f => f,
-        decimal m => (double)m,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
-        _ => Integer(raw),
-    };
-
-    private static long? Timestamp(object raw) => raw switch
-    {
-        DateTime t => TimeValue.FromDateTime(t),
-        DateTimeOffset t => TimeValue.FromDateTime(t.DateTime),
-        string s => ParseTime(s),
-        JsonElement { ValueKind: JsonValueKind.String } e => ParseTime(e.GetString()!),
-        _ => Integer(raw),
-    };
-
-    private static long? ParseTime(string text) =>
-        DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AllowWhiteSpaces, out var t)
-            ? TimeValue.FromDateTime(t)
-            : null;
 
     private static RequestException WrongType(RequestFieldDefinition field, object raw)
     {
