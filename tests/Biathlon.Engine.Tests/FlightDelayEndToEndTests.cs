@@ -72,9 +72,12 @@ public sealed class FlightDelayEndToEndTests(FlightDelayFixture pipeline, ITestO
         Assert.True(strict.IsExact || strict.StopReason == StopReason.MaxRounds || strict.Confidence >= 0.999);
 
         // With the shortcut off, tiny queries start at 5% too and their first rounds may lack support; once every
-        // feature has an error estimate, a bound of 1000 minutes holds at once.
+        // feature has an error estimate a bound of 1000 minutes holds at once. (The planner may also finish every
+        // query exactly first, when its measured costs say that is cheaper than another round: both meet the bound.)
         var loose = pipeline.Engine.Predict(request, new PredictOptions { Delta = 1000, ExactShortcut = false });
-        Assert.Equal(StopReason.BoundMet, loose.StopReason);
+        Assert.Equal(1000, loose.Delta);
+        Assert.True(loose.MeetsBound);
+        Assert.Contains(loose.StopReason, new[] { StopReason.BoundMet, StopReason.AllExact });
         Assert.Equal(1, loose.Confidence);
     }
 
