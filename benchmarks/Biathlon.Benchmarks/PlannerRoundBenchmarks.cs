@@ -4,8 +4,9 @@ using Biathlon.Sampling;
 
 namespace Biathlon.Benchmarks;
 
-// One round of planner work for G = 10 feature queries (20 features: normal, bootstrap and exact errors) and
-// N = 128 base points, i.e. 1,536 model rows: mapping the Sobol' design onto the features, summarising the outputs
+// One round of planner work for G = 10 feature queries (20 features: normal, empirical and exact errors) and
+// N = 128 base points, i.e. 1,536 model rows: drawing a freshly scrambled Sobol' design (as every round does),
+// mapping it onto the features, summarising the outputs
 // (prediction, confidence, variance) and S1 per query, then planning the next round. The model is a stand-in that
 // copies one input column, so its own cost is a 1,536-float copy; "Model stand-in only" measures that copy so it
 // can be subtracted. Allocations must read zero: the round is allocation-free after warm-up.
@@ -24,6 +25,7 @@ public class PlannerRoundBenchmarks
     private QueryPlanState[] _queries = [];
     private int[] _plan = [];
     private float[] _outputs = [];
+    private ulong _round;
 
     [GlobalSetup]
     public void Setup()
@@ -62,7 +64,7 @@ public class PlannerRoundBenchmarks
     [Benchmark(Description = "Round: propagate + S1 + plan (G = 10, N = 128)")]
     public int Round()
     {
-        _propagator.Propagate(_features, _model, PredictionTask.Regression, _bound);
+        _propagator.Propagate(_features, _model, PredictionTask.Regression, _bound, _round++);
         var s1 = _propagator.FirstOrderIndices;
         for (var q = 0; q < _queries.Length; q++)
         {

@@ -33,7 +33,6 @@ public sealed partial class BiathlonEngine : IDisposable
     private readonly ConcurrentBag<RequestContext> _contexts = [];
     private readonly CostStatistics _costs;
     private readonly int _partitions;
-    private long _requests;
 
     private BiathlonEngine(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, OnnxModel? model, double delta)
     {
@@ -46,8 +45,8 @@ public sealed partial class BiathlonEngine : IDisposable
         var requestGroup = queries.Length;
         _groupOfInput = definition.Inputs.Select(i => i.Query >= 0 ? i.Query : requestGroup).ToArray();
         var planner = definition.Planner;
-        _estimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport, bootstrapResamples: planner.BootstrapResamples, seed: planner.Seed);
-        _propagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples, seed: planner.Seed);
+        _estimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport);
+        _propagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples);
         _costs = new CostStatistics(queries.Length);
         if (CostProfile.Load(Path.Combine(definition.Folder, CostProfile.FileName)) is { } profile)
         {
@@ -87,6 +86,11 @@ public sealed partial class BiathlonEngine : IDisposable
     {
         options ??= new EngineOptions();
         var definition = PipelineSpecLoader.Load(pipeline, options.DataDirectory);
+        if (options.TableSeed is { } tableSeed)
+        {
+            definition = definition with { Tables = definition.Tables.Select(t => t with { Seed = tableSeed }).ToArray() };
+        }
+
         var file = definition.SpecFile;
         for (var t = 1; t < definition.Tables.Count; t++)
         {

@@ -2,12 +2,16 @@ using System.Diagnostics;
 using Biathlon.Engine.Runtime;
 using Biathlon.Planner;
 using Biathlon.Sampling;
+using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Engine;
 
 /// <summary>The online loop: widen samples, estimate features, propagate, test the bound, plan; shared by approximate and exact serving.</summary>
 public sealed partial class BiathlonEngine
 {
+    private const ulong DesignStream = 0xD1B54A32D192ED03UL;
+    private const ulong ExploreStream = 0x8CB92BA72F3D8DD7UL;
+
     /// <summary>
     /// Predicts within δ of the exact pipeline's prediction with confidence τ (the pipeline's, or
     /// <paramref name="options"/>'), sampling as little as the bound allows. Throws <see cref="RequestException"/>
@@ -29,13 +33,14 @@ public sealed partial class BiathlonEngine
         }
 
         var values = RequestValues.Parse(request, Definition.Request);
+        var seed = values.Digest(Definition.Planner.Seed);
         var context = RentContext();
         try
         {
             for (var q = 0; q < _queries.Length; q++)
             {
                 var query = _queries[q];
-                context.Cursors[q] = query.Layout.OpenCursor(query.Bind(values), query.Aggregates, _estimatorOptions);
+                context.Cursors[q] = query.Layout.OpenCursor(query.Bind(values), query.Aggregates, _estimatorOptions, OrderOf(seed, q));
                 context.Cursors[q].WidenToPartitions(query.Partitions);
             }
 
@@ -68,7 +73,7 @@ public sealed partial class BiathlonEngine
         var predicate = compiled.Bind(values);
         var exactRows = compiled.EstimateRows(predicate);
         var start = Stopwatch.GetTimestamp();
-        using var cursor = compiled.Layout.OpenCursor(predicate, compiled.Aggregates, _estimatorOptions);
+        using var cursor = compiled.Layout.OpenCursor(predicate, compiled.Aggregates, _estimatorOptions, OrderOf(values.Digest(Definition.Planner.Seed), query));
         cursor.WidenTo(fraction);
         for (var a = 0; a < compiled.Aggregates.Length; a++)
         {
@@ -77,6 +82,12 @@ public sealed partial class BiathlonEngine
 
         return (cursor.RowsScanned, exactRows, Stopwatch.GetElapsedTime(start));
     }
+
+    /// <summary>Query <paramref name="query"/>'s partition order for the request with replay seed <paramref name="seed"/>: independent across queries and requests.</summary>
+    private static PartitionOrder OrderOf(ulong seed, int query) => PartitionOrder.Shuffled(SplitMix64.Hash(seed, (ulong)query));
+
+    /// <summary>The QMC design seed of round <paramref name="round"/>: a fresh scramble every round.</summary>
+    private static ulong DesignSeed(ulong seed, int round) => SplitMix64.Hash(seed ^ DesignStream, (ulong)round);
 
     private PredictionResult Run(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
@@ -87,6 +98,7 @@ public sealed partial class BiathlonEngine
         }
 
         var values = RequestValues.Parse(request, Definition.Request);
+        var seed = values.Digest(Definition.Planner.Seed);
         var bound = Bound(options);
         var planner = Definition.Planner;
         var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
@@ -99,31 +111,38 @@ public sealed partial class BiathlonEngine
                 throw new QueryException("FixedFraction", $"A fixed sample fraction must lie in (0, 1] (got {z}).");
             }
 
+            var useCosts = !exact && fixedFraction is null && (options?.ExactShortcut ?? planner.ExactShortcut);
             var initial = Math.Max(1, (int)Math.Ceiling((fixedFraction ?? planner.InitialFraction) * _partitions - 1e-9));
             for (var q = 0; q < _queries.Length; q++)
             {
                 var query = _queries[q];
                 var predicate = query.Bind(values);
-                context.Cursors[q] = query.Layout.OpenCursor(predicate, query.Aggregates, _estimatorOptions);
+                context.Cursors[q] = query.Layout.OpenCursor(predicate, query.Aggregates, _estimatorOptions, OrderOf(seed, q));
                 context.EstimatedRows[q] = query.EstimateRows(predicate);
-                context.Plan[q] = exact || !query.Definition.Sampled ? _partitions : initial;
+                context.ExactReasons[q] = exact ? ExactReason.ExactRequest
+                    : !query.Definition.Sampled ? ExactReason.NotSampled
+                    : query.HasNotEstimable ? ExactReason.NotEstimable
+                    : ExactReason.None;
+                context.Plan[q] = context.ExactReasons[q] == ExactReason.None ? initial : _partitions;
                 context.QueryTicks[q] = 0;
             }
 
             var shortcut = false;
-            if (!exact && fixedFraction is null && (options?.ExactShortcut ?? planner.ExactShortcut))
+            if (useCosts)
             {
-                // Every 32nd request samples even when exact looks cheaper, so the costs behind that choice stay measured.
-                var explore = Interlocked.Increment(ref _requests) % 32 == 0;
+                // One request in 32 (chosen by its seed, so a replay chooses alike) samples even when exact looks
+                // cheaper, so the costs behind that choice stay measured.
+                var explore = SplitMix64.Hash(seed, ExploreStream) % 32 == 0;
                 if (!explore && _costs.ExactIsCheaper(context.EstimatedRows, context.Plan, _partitions))
                 {
-                    Array.Fill(context.Plan, _partitions);
                     shortcut = true;
+                    MarkExact(context, ExactReason.ExactShortcut);
                 }
                 else
                 {
                     // Queries whose whole read costs less than a QMC round start exact: sampling them would only add rounds.
                     _costs.StartCheapQueriesExact(context.EstimatedRows, context.Plan, _partitions);
+                    MarkExact(context, ExactReason.CheapAtStart);
                 }
             }
 
@@ -132,6 +151,7 @@ public sealed partial class BiathlonEngine
             var result = default(PropagationResult);
             StopReason stop;
             double value;
+            ValueKind kind;
             while (true)
             {
                 rounds++;
@@ -156,6 +176,7 @@ public sealed partial class BiathlonEngine
                     value = EvaluateSingleRow(context);
                     propagationTicks += Stopwatch.GetTimestamp() - t1;
                     stop = StopReason.FixedFraction;
+                    kind = ValueKind.PointEstimates;
                     break;
                 }
 
@@ -166,10 +187,13 @@ public sealed partial class BiathlonEngine
                     propagationTicks += t2 - t1;
                     _costs.ObserveSingleRow(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
                     stop = StopReason.AllExact;
+                    kind = ValueKind.ExactModel;
                     break;
                 }
 
-                result = context.Propagator.Propagate(context.Features, _model, Definition.Task, bound);
+                FillCorrelations(context);
+                result = context.Propagator.Propagate(
+                    context.Features, _model, Definition.Task, bound, DesignSeed(seed, rounds), context.Correlations);
                 var t3 = Stopwatch.GetTimestamp();
                 propagationTicks += t3 - t1;
                 if (!result.IsIndeterminate)
@@ -180,27 +204,55 @@ public sealed partial class BiathlonEngine
                 stop = termination.Check(result, allExact: false, rounds, Stopwatch.GetElapsedTime(start));
                 if (stop != StopReason.None)
                 {
-                    value = result.IsIndeterminate ? EvaluateSingleRow(context) : result.Prediction;
+                    if (result.IsIndeterminate)
+                    {
+                        value = EvaluateSingleRow(context);
+                        kind = ValueKind.PointEstimates;
+                    }
+                    else
+                    {
+                        value = result.Prediction;
+                        kind = Definition.Task == PredictionTask.Classification ? ValueKind.QmcMode : ValueKind.QmcMean;
+                    }
+
                     break;
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                Plan(context, context.Propagator.FirstOrderIndices);
+                Plan(context, context.Propagator.FirstOrderIndices, useCosts);
                 planningTicks += Stopwatch.GetTimestamp() - t3;
             }
 
             var exactResult = stop == StopReason.AllExact;
+            var propagated = !exactResult && stop != StopReason.FixedFraction && !result.IsIndeterminate;
+            var classification = Definition.Task == PredictionTask.Classification;
+            var requestedDelta = classification ? 0 : bound.Delta;
+            var testedDelta = propagated ? result.Delta
+                : bound.Kind == BoundKind.RelativeError && !classification ? bound.Delta * Math.Max(Math.Abs(value), ErrorBound.RelativeFloor)
+                : requestedDelta;
+            var dependsOnCosts = shortcut;
+            foreach (var reason in context.ExactReasons)
+            {
+                dependsOnCosts |= reason is ExactReason.CheapAtStart or ExactReason.CheaperToFinish;
+            }
+
             return new PredictionResult
             {
                 Value = value,
-                Delta = Definition.Task == PredictionTask.Classification ? 0 : bound.Delta,
+                ValueKind = kind,
+                BoundKind = bound.Kind,
+                Delta = testedDelta,
+                RequestedDelta = requestedDelta,
                 Tau = bound.Tau,
-                Confidence = exactResult ? 1 : stop == StopReason.FixedFraction ? double.NaN : result.Confidence,
+                Confidence = exactResult ? 1 : propagated ? result.Confidence : double.NaN,
+                ErrorAtTau = bound.Kind != BoundKind.ErrorAtConfidence ? double.NaN : exactResult ? 0 : propagated ? result.ErrorAtTau : double.NaN,
                 MeetsBound = exactResult || stop == StopReason.BoundMet,
                 IsExact = exactResult,
                 StopReason = stop,
                 Rounds = rounds,
                 TookExactShortcut = shortcut,
+                DependsOnMeasuredCosts = dependsOnCosts,
+                Seed = seed,
                 Queries = Outcomes(context, exactResult ? default : context.Propagator.FirstOrderIndices),
                 Features = FeatureOutcomes(context),
                 Timings = new StageTimings(
@@ -213,6 +265,23 @@ public sealed partial class BiathlonEngine
         finally
         {
             ReturnContext(context);
+        }
+    }
+
+    /// <summary>Records <paramref name="reason"/> for every query the plan now reads completely that had no reason yet.</summary>
+    private void MarkExact(RequestContext context, ExactReason reason)
+    {
+        for (var q = 0; q < _queries.Length; q++)
+        {
+            if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _partitions)
+            {
+                context.ExactReasons[q] = reason;
+            }
+        }
+
+        if (reason == ExactReason.ExactShortcut)
+        {
+            Array.Fill(context.Plan, _partitions);
         }
     }
 
@@ -296,9 +365,36 @@ public sealed partial class BiathlonEngine
         return context.Output[0];
     }
 
-    private void Plan(RequestContext context, ReadOnlySpan<double> firstOrder)
+    /// <summary>The correlation of every two uncertain inputs of one query, from that query's sample; 0 elsewhere.</summary>
+    private void FillCorrelations(RequestContext context)
     {
-        var roundSeconds = _costs.RoundSeconds;
+        var inputs = Definition.Inputs;
+        var d = inputs.Count;
+        var matrix = context.Correlations.AsSpan();
+        matrix.Clear();
+        for (var i = 0; i < d; i++)
+        {
+            matrix[i * d + i] = 1;
+            var query = inputs[i].Query;
+            if (query < 0 || context.Features[i].IsExact)
+            {
+                continue;
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (inputs[j].Query == query && !context.Features[j].IsExact)
+                {
+                    var r = context.Cursors[query].Correlation(inputs[i].Aggregate, inputs[j].Aggregate);
+                    matrix[i * d + j] = r;
+                    matrix[j * d + i] = r;
+                }
+            }
+        }
+    }
+
+    private void Plan(RequestContext context, ReadOnlySpan<double> firstOrder, bool useCosts)
+    {
         for (var q = 0; q < _queries.Length; q++)
         {
             var cursor = context.Cursors[q];
@@ -311,16 +407,41 @@ public sealed partial class BiathlonEngine
             context.States[q] = new QueryPlanState
             {
                 Partitions = cursor.PartitionsRead,
-                Sampleable = _queries[q].Definition.Sampled,
+                Sampleable = context.ExactReasons[q] == ExactReason.None,
                 FirstOrderIndex = firstOrder.IsEmpty ? 0 : firstOrder[q],
                 CostSlope = context.EstimatedRows[q] * _costs.SecondsPerRow(q),
+                PriorityCostSlope = context.EstimatedRows[q] * _costs.PrioritySecondsPerRow(q),
                 RowsRead = cursor.RowsMatched,
                 EstimatedRows = estimated,
+                ErrorUnknown = HasUnknownError(context, q),
             };
         }
 
-        var settings = new PlanSettings(_partitions, Definition.Planner.StepPartitions, Definition.Planner.MinSupport, roundSeconds);
-        context.Policy.Plan(context.States, settings, context.Plan);
+        // Without measured costs (the shortcut off, or a fixed-fraction run) the plan depends on the request alone.
+        var settings = new PlanSettings(
+            _partitions, Definition.Planner.StepPartitions, Definition.Planner.MinSupport, useCosts ? _costs.RoundSeconds : 0);
+        context.Policy.Plan(context.States, settings, context.Plan, context.Reasons);
+        for (var q = 0; q < _queries.Length; q++)
+        {
+            if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _partitions)
+            {
+                context.ExactReasons[q] = context.Reasons[q] == PlanReason.CheaperExact ? ExactReason.CheaperToFinish : ExactReason.Widened;
+            }
+        }
+    }
+
+    private bool HasUnknownError(RequestContext context, int query)
+    {
+        var inputs = Definition.Inputs;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Query == query && context.Features[i].Error == ErrorKind.Unknown)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private QueryOutcome[] Outcomes(RequestContext context, ReadOnlySpan<double> firstOrder)
@@ -331,7 +452,7 @@ public sealed partial class BiathlonEngine
             var cursor = context.Cursors[q];
             outcomes[q] = new QueryOutcome(
                 _queries[q].Definition.Name, cursor.Fraction, cursor.RowsScanned, cursor.RowsMatched, context.EstimatedRows[q],
-                firstOrder.IsEmpty ? 0 : firstOrder[q]);
+                firstOrder.IsEmpty ? 0 : firstOrder[q], cursor.IsExact ? context.ExactReasons[q] : ExactReason.None);
         }
 
         return outcomes;
@@ -343,7 +464,7 @@ public sealed partial class BiathlonEngine
         for (var i = 0; i < outcomes.Length; i++)
         {
             var f = context.Features[i];
-            outcomes[i] = new FeatureOutcome(Definition.Inputs[i].Name, f.Value, f.Error, f.StdError, f.Low, f.High);
+            outcomes[i] = new FeatureOutcome(Definition.Inputs[i].Name, f.Value, f.Error, f.StdError, f.Low, f.High, f.UnknownReason);
         }
 
         return outcomes;

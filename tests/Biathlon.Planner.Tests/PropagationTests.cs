@@ -24,7 +24,7 @@ public sealed class PropagationTests
     {
         var propagator = new UncertaintyPropagator([0, 1, 2], new PropagationOptions(baseSamples: 4096));
         var x = UniformPlusMinusPi();
-        propagator.Propagate([x, x, x], new IshigamiModel(), PredictionTask.Regression, s_bound);
+        propagator.Propagate([x, x, x], new IshigamiModel(), PredictionTask.Regression, s_bound, 1);
         var s1 = propagator.FirstOrderIndices;
         Assert.InRange(s1[0], 0.3139 - 0.03, 0.3139 + 0.03);
         Assert.InRange(s1[1], 0.4424 - 0.03, 0.4424 + 0.03);
@@ -38,10 +38,10 @@ public sealed class PropagationTests
         double[] sd = [1, 0.5, 2, 0.1];
         double[] value = [10, -3, 4, 7];
         var features = value.Select((v, j) => FeatureEstimate.Normal(v, sd[j])).ToArray();
-        var propagator = new UncertaintyPropagator([0, 1, 2, 3]);
+        var propagator = new UncertaintyPropagator([0, 1, 2, 3], new PropagationOptions(baseSamples: 1024));
         var truthVariance = w.Select((wj, j) => wj * wj * sd[j] * sd[j]).Sum();
         var delta = 1.2;
-        var result = propagator.Propagate(features, new LinearModel(w, bias: 1), PredictionTask.Regression, ErrorBound.Absolute(delta, 0.95));
+        var result = propagator.Propagate(features, new LinearModel(w, bias: 1), PredictionTask.Regression, ErrorBound.Absolute(delta, 0.95), 1);
 
         Assert.InRange(result.Variance, truthVariance * 0.95, truthVariance * 1.05);
         Assert.Equal(1 + w.Select((wj, j) => wj * value[j]).Sum(), result.Prediction, 2);
@@ -65,14 +65,20 @@ public sealed class PropagationTests
         var propagator = new UncertaintyPropagator([0, 1], new PropagationOptions(baseSamples: 1024));
         var model = new LinearModel(w);
 
-        var atConfidence = propagator.Propagate(features, model, PredictionTask.Regression, ErrorBound.AtConfidence(0.9, 10));
-        Assert.InRange(atConfidence.Error, NormalDistribution.InverseCdf(0.95) * sigma * 0.95, NormalDistribution.InverseCdf(0.95) * sigma * 1.05);
-        Assert.Equal(0.9, atConfidence.Confidence);
+        var atConfidence = propagator.Propagate(features, model, PredictionTask.Regression, ErrorBound.AtConfidence(0.9, 10), 1);
+        Assert.InRange(atConfidence.ErrorAtTau, NormalDistribution.InverseCdf(0.95) * sigma * 0.95, NormalDistribution.InverseCdf(0.95) * sigma * 1.05);
+
+        // The confidence reported is the achieved share within the requested δ = 10 (≈ 1 here), never τ copied back.
+        Assert.Equal(10, atConfidence.Delta);
+        Assert.InRange(atConfidence.Confidence, 2 * NormalDistribution.Cdf(10 / sigma) - 1 - 0.01, 1);
+        var tight = propagator.Propagate(features, model, PredictionTask.Regression, ErrorBound.AtConfidence(0.9, 1), 2);
+        Assert.InRange(tight.Confidence, 2 * NormalDistribution.Cdf(1 / sigma) - 1 - 0.03, 2 * NormalDistribution.Cdf(1 / sigma) - 1 + 0.03);
         Assert.True(ErrorBound.AtConfidence(0.9, 10).IsMet(atConfidence));
         Assert.False(ErrorBound.AtConfidence(0.9, 1).IsMet(atConfidence));
 
-        var relative = propagator.Propagate(features, model, PredictionTask.Regression, ErrorBound.Relative(0.2, 0.95));
-        Assert.Equal(0.2 * 12, relative.Error, 1);
+        var relative = propagator.Propagate(features, model, PredictionTask.Regression, ErrorBound.Relative(0.2, 0.95), 1);
+        Assert.Equal(0.2 * 12, relative.Delta, 1);
+        Assert.True(double.IsNaN(relative.ErrorAtTau));
         Assert.InRange(relative.Confidence, 2 * NormalDistribution.Cdf(2.4 / sigma) - 1 - 0.02, 2 * NormalDistribution.Cdf(2.4 / sigma) - 1 + 0.02);
     }
 
@@ -82,7 +88,7 @@ public sealed class PropagationTests
         double[] w = [1, 1, 1];
         var features = new[] { FeatureEstimate.Normal(0, 1), FeatureEstimate.Normal(0, 1), FeatureEstimate.Exact(3) };
         var propagator = new UncertaintyPropagator([0, 0, 1]);
-        var result = propagator.Propagate(features, new LinearModel(w), PredictionTask.Regression, s_bound);
+        var result = propagator.Propagate(features, new LinearModel(w), PredictionTask.Regression, s_bound, 1);
         Assert.Equal(2, propagator.Groups);
         Assert.Equal(128 * 4, result.ModelRows);
         Assert.InRange(propagator.FirstOrderIndices[0], 0.9, 1.1);
@@ -95,13 +101,13 @@ public sealed class PropagationTests
         var propagator = new UncertaintyPropagator([0, 1]);
         var classifier = new ThresholdClassifier([1, 1], threshold: 0);
         var bound = ErrorBound.Absolute(0, 0.95);
-        var far = propagator.Propagate([FeatureEstimate.Normal(20, 1), FeatureEstimate.Normal(15, 2)], classifier, PredictionTask.Classification, bound);
+        var far = propagator.Propagate([FeatureEstimate.Normal(20, 1), FeatureEstimate.Normal(15, 2)], classifier, PredictionTask.Classification, bound, 1);
         Assert.Equal(1, far.Prediction);
         Assert.Equal(1, far.Confidence);
         Assert.True(bound.IsMet(far));
         Assert.Equal(0, propagator.FirstOrderIndices[0]);
 
-        var near = propagator.Propagate([FeatureEstimate.Normal(0.2, 1), FeatureEstimate.Normal(-0.1, 2)], classifier, PredictionTask.Classification, bound);
+        var near = propagator.Propagate([FeatureEstimate.Normal(0.2, 1), FeatureEstimate.Normal(-0.1, 2)], classifier, PredictionTask.Classification, bound, 1);
         Assert.True(near.Confidence < 0.95, $"confidence {near.Confidence}");
         Assert.False(bound.IsMet(near));
         Assert.True(propagator.FirstOrderIndices[1] > propagator.FirstOrderIndices[0], "the wider feature must matter more");
@@ -111,7 +117,7 @@ public sealed class PropagationTests
     public void Exact_features_give_an_exact_prediction()
     {
         var propagator = new UncertaintyPropagator([0, 1]);
-        var result = propagator.Propagate([FeatureEstimate.Exact(2), FeatureEstimate.Exact(3)], new LinearModel([1, 2]), PredictionTask.Regression, s_bound);
+        var result = propagator.Propagate([FeatureEstimate.Exact(2), FeatureEstimate.Exact(3)], new LinearModel([1, 2]), PredictionTask.Regression, s_bound, 1);
         Assert.Equal(8, result.Prediction, 6);
         Assert.Equal(0, result.Variance, 9);
         Assert.Equal(1, result.Confidence);
@@ -123,7 +129,7 @@ public sealed class PropagationTests
         // A two-valued distribution: half the rows must get each value, by stratification of the Sobol' points.
         var propagator = new UncertaintyPropagator([0]);
         var feature = FeatureEstimate.Empirical(1, new double[] { 0, 0, 2, 2 });
-        propagator.Propagate([feature], new LinearModel([1]), PredictionTask.Regression, s_bound);
+        propagator.Propagate([feature], new LinearModel([1]), PredictionTask.Regression, s_bound, 1);
         var a = Enumerable.Range(0, 128).Select(i => propagator.Inputs[i * 3]).ToArray();
         Assert.Equal(64, a.Count(v => v == 0));
         Assert.Equal(64, a.Count(v => v == 2));
@@ -135,7 +141,7 @@ public sealed class PropagationTests
         var model = new LinearModel([1, 1]);
         var propagator = new UncertaintyPropagator([0, 1]);
         var layoutLess = UnknownEstimate();
-        var result = propagator.Propagate([FeatureEstimate.Normal(1, 1), layoutLess], model, PredictionTask.Regression, s_bound);
+        var result = propagator.Propagate([FeatureEstimate.Normal(1, 1), layoutLess], model, PredictionTask.Regression, s_bound, 1);
         Assert.True(result.IsIndeterminate);
         Assert.Equal(0, result.Confidence);
         Assert.Equal(0, model.Calls);
@@ -149,11 +155,11 @@ public sealed class PropagationTests
         var propagator = new UncertaintyPropagator([0, 1, 2]);
         var model = new LinearModel([1, 2, 3]);
         var bound = ErrorBound.AtConfidence(0.95, 1);
-        propagator.Propagate(features, model, PredictionTask.Regression, bound);
+        propagator.Propagate(features, model, PredictionTask.Regression, bound, 1);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10; i++)
         {
-            propagator.Propagate(features, model, PredictionTask.Regression, bound);
+            propagator.Propagate(features, model, PredictionTask.Regression, bound, 1);
         }
 
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
@@ -174,12 +180,12 @@ public sealed class PropagationTests
 
         var propagator = new UncertaintyPropagator([0, 1]);
         var nan = Assert.Throws<QueryException>(() =>
-            propagator.Propagate([FeatureEstimate.Normal(1, 1), FeatureEstimate.Exact(double.NaN)], new LinearModel([1, 1]), PredictionTask.Regression, s_bound));
+            propagator.Propagate([FeatureEstimate.Normal(1, 1), FeatureEstimate.Exact(double.NaN)], new LinearModel([1, 1]), PredictionTask.Regression, s_bound, 1));
         Assert.Equal("features[1]", nan.Field);
         Assert.Equal("model", Assert.Throws<QueryException>(() =>
-            propagator.Propagate([FeatureEstimate.Exact(1), FeatureEstimate.Exact(1)], new LinearModel([1, 1, 1]), PredictionTask.Regression, s_bound)).Field);
+            propagator.Propagate([FeatureEstimate.Exact(1), FeatureEstimate.Exact(1)], new LinearModel([1, 1, 1]), PredictionTask.Regression, s_bound, 1)).Field);
         Assert.Equal("features", Assert.Throws<QueryException>(() =>
-            propagator.Propagate([FeatureEstimate.Exact(1)], new LinearModel([1, 1]), PredictionTask.Regression, s_bound)).Field);
+            propagator.Propagate([FeatureEstimate.Exact(1)], new LinearModel([1, 1]), PredictionTask.Regression, s_bound, 1)).Field);
     }
 
     /// <summary>An estimate below the minimum support, produced the way the engine produces one: a real cursor over 3 rows at 1 of 2 partitions.</summary>

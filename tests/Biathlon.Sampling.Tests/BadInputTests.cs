@@ -127,7 +127,8 @@ public sealed class BadInputTests
     public void Bad_estimator_and_layout_options_are_named()
     {
         Assert.Equal("minSupport", Assert.Throws<ConfigurationException>(() => new EstimatorOptions(minSupport: 0)).Option);
-        Assert.Equal("bootstrapResamples", Assert.Throws<ConfigurationException>(() => new EstimatorOptions(bootstrapResamples: 1)).Option);
+        Assert.Equal("maxSkewness", Assert.Throws<ConfigurationException>(() => new EstimatorOptions(maxSkewness: 0)).Option);
+        Assert.Equal("maxLogSpread", Assert.Throws<ConfigurationException>(() => new EstimatorOptions(maxLogSpread: double.PositiveInfinity)).Option);
         Assert.Equal("confidenceLevel", Assert.Throws<ConfigurationException>(() => new EstimatorOptions(confidenceLevel: 1)).Option);
         Assert.Equal("Layouts", Assert.Throws<ConfigurationException>(() =>
             PartitionedTable.Build(SmallTables.KeyTimeXY(), new TableOptions { Layouts = [new LayoutSpec("a b", [])] })).Option);

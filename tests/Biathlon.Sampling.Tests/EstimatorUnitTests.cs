@@ -26,13 +26,14 @@ public sealed class EstimatorUnitTests(FlightsFixture flights)
             var e = cursor.Estimate(a);
             Assert.True(e.SampleRows < 30, $"{e.SampleRows} rows");
             Assert.Equal(ErrorKind.Unknown, e.Error);
+            Assert.Equal(cursor.Aggregates[a].IsEstimableFromSample ? UnknownReason.BelowMinimumSupport : UnknownReason.NotEstimable, e.UnknownReason);
             Assert.True(double.IsNaN(e.StdError));
             Assert.Equal(double.NegativeInfinity, e.Low);
             Assert.Equal(double.PositiveInfinity, e.High);
         }
 
         var strict = Cursor("BOI", 0.02, new EstimatorOptions(minSupport: 1), AggregateSpec.Avg("delay"));
-        Assert.Equal(ErrorKind.Normal, strict.Estimate(0).Error);
+        Assert.NotEqual(UnknownReason.BelowMinimumSupport, strict.Estimate(0).UnknownReason);
     }
 
     [Fact]
@@ -53,41 +54,53 @@ public sealed class EstimatorUnitTests(FlightsFixture flights)
     }
 
     [Fact]
-    public void Max_and_min_bootstraps_only_place_the_population_extreme_beyond_the_sample_extreme()
+    public void Max_min_and_distinct_count_report_no_error_below_the_full_sample_but_are_exact_at_it()
     {
-        var cursor = Cursor("ORD", 0.1, null, AggregateSpec.Max("delay"), AggregateSpec.Min("delay"));
-        var max = cursor.Estimate(0);
-        var maxDistribution = max.Distribution.ToArray();
-        var min = cursor.Estimate(1);
-        Assert.Equal(ErrorKind.Empirical, max.Error);
-        Assert.Equal(100, maxDistribution.Length);
-        Assert.All(maxDistribution, v => Assert.True(v >= max.Value));
-        Assert.Equal(maxDistribution.Order().ToArray(), maxDistribution);
-        Assert.All(min.Distribution.ToArray(), v => Assert.True(v <= min.Value));
-        Assert.True(max.StdError > 0);
+        var cursor = Cursor("ORD", 0.5, null, AggregateSpec.Max("delay"), AggregateSpec.Min("delay"), AggregateSpec.CountDistinct("destination"));
+        for (var a = 0; a < 3; a++)
+        {
+            var e = cursor.Estimate(a);
+            Assert.False(cursor.Aggregates[a].IsEstimableFromSample);
+            Assert.Equal(ErrorKind.Unknown, e.Error);
+            Assert.Equal(UnknownReason.NotEstimable, e.UnknownReason);
+            Assert.True(double.IsFinite(e.Value), "the point estimate stays available for fixed-fraction baselines");
+        }
+
+        cursor.WidenTo(1);
+        Assert.All(Enumerable.Range(0, 3), a => Assert.True(cursor.Estimate(a).IsExact));
     }
 
     [Fact]
-    public void Bootstraps_are_deterministic_for_a_seed_and_differ_between_seeds()
+    public void Quantile_errors_are_asymmetric_order_statistic_distributions_that_contain_the_estimate()
     {
-        var options = new EstimatorOptions(seed: 3, quantileError: QuantileErrorMode.Bootstrap, bootstrapResamples: 50);
-        var a = Cursor("DFW", 0.1, options, AggregateSpec.Median("delay"), AggregateSpec.CountDistinct("destination")).Estimate(0).Distribution.ToArray();
-        var b = Cursor("DFW", 0.1, options, AggregateSpec.Median("delay"), AggregateSpec.CountDistinct("destination")).Estimate(0).Distribution.ToArray();
-        var c = Cursor("DFW", 0.1, new EstimatorOptions(seed: 4, quantileError: QuantileErrorMode.Bootstrap, bootstrapResamples: 50), AggregateSpec.Median("delay")).Estimate(0).Distribution.ToArray();
-        Assert.Equal(50, a.Length);
-        Assert.Equal(a, b);
-        Assert.NotEqual(a, c);
+        // Distances out of ATL: a right-skewed column with many ties (one value per route).
+        var cursor = Cursor("ATL", 0.2, null, AggregateSpec.Median("distance"), AggregateSpec.Percentile("distance", 0.9));
+        foreach (var a in new[] { 0, 1 })
+        {
+            var e = cursor.Estimate(a);
+            Assert.Equal(ErrorKind.Empirical, e.Error);
+            var grid = e.Distribution.ToArray();
+            Assert.Equal(64, grid.Length);
+            Assert.Equal(grid.Order().ToArray(), grid);
+            Assert.InRange(e.Value, e.Low, e.High);
+            Assert.Equal(e.Low, e.ValueAtNormalScore(-1.959963984540054), 9);
+            Assert.Equal(e.High, e.ValueAtNormalScore(1.959963984540054), 9);
+        }
+
+        // The percentile's interval reaches further above than below: the column's tail is on the right.
+        var p90 = cursor.Estimate(1);
+        Assert.True(p90.High - p90.Value > p90.Value - p90.Low, $"[{p90.Low}, {p90.Value}, {p90.High}]");
     }
 
     [Fact]
-    public void Quantile_order_statistic_intervals_contain_the_estimate()
+    public void A_quantile_whose_interval_reaches_past_the_sample_is_unknown_until_the_sample_grows()
     {
-        var cursor = Cursor("ATL", 0.2, null, AggregateSpec.Median("distance"), AggregateSpec.Percentile("distance", 0.99));
-        var median = cursor.Estimate(0);
-        Assert.Equal(ErrorKind.Normal, median.Error);
-        Assert.InRange(median.Value, median.Low, median.High);
-        var p99 = cursor.Estimate(1);
-        Assert.InRange(p99.Value, p99.Low, p99.High);
+        var cursor = Cursor("ORD", 0.05, null, AggregateSpec.Percentile("delay", 0.999));
+        var e = cursor.Estimate(0);
+        Assert.Equal(ErrorKind.Unknown, e.Error);
+        Assert.Equal(UnknownReason.BeyondSample, e.UnknownReason);
+        cursor.WidenTo(0.9);
+        Assert.NotEqual(UnknownReason.BeyondSample, cursor.Estimate(0).UnknownReason);
     }
 
     [Fact]
@@ -112,7 +125,7 @@ public sealed class EstimatorUnitTests(FlightsFixture flights)
         var distinct = counts.Count;
         var singles = counts.Values.Count(c => c == 1);
         Assert.Equal(Math.Sqrt(1 / 0.05) * singles + (distinct - singles), sampled.Value, 9);
-        Assert.Equal(ErrorKind.Empirical, sampled.Error);
+        Assert.Equal(UnknownReason.NotEstimable, sampled.UnknownReason);
 
         cursor.WidenTo(1);
         var exact = cursor.Estimate(0);

@@ -22,15 +22,14 @@ public sealed class WideningTests(FlightsFixture flights)
     {
         var layout = flights.Table.GetLayout(layoutName);
         var predicate = layout.Bind(Predicate(layoutName, filtered));
-        var options = new EstimatorOptions(quantileError: QuantileErrorMode.Bootstrap, seed: 11);
-
-        var stepwise = layout.OpenCursor(predicate, s_aggregates, options);
+        var order = PartitionOrder.Shuffled(11);
+        var stepwise = layout.OpenCursor(predicate, s_aggregates, order: order);
         foreach (var z in new[] { 0.03, 0.1, 0.11, 0.37, 0.6 })
         {
             stepwise.WidenTo(z);
         }
 
-        var scratch = layout.OpenCursor(predicate, s_aggregates, options);
+        var scratch = layout.OpenCursor(predicate, s_aggregates, order: order);
         scratch.WidenTo(0.6);
 
         Assert.Equal(scratch.RowsScanned, stepwise.RowsScanned);

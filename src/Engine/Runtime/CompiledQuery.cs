@@ -22,7 +22,15 @@ internal sealed class CompiledQuery
             .ToArray();
         _windowField = definition.WindowField is null ? -1 : IndexOf(request, definition.WindowField);
         Aggregates = definition.Aggregates.Select(a => a.Spec).ToArray();
+        HasNotEstimable = Aggregates.Any(a => !a.IsEstimableFromSample);
+        Sampled = definition.Sampled && !HasNotEstimable;
     }
+
+    /// <summary>True when some aggregate has no error a sample can bound (MIN, MAX, COUNT DISTINCT): the query is read exactly.</summary>
+    public bool HasNotEstimable { get; }
+
+    /// <summary>True when the query is sampled: the spec allows it and every aggregate's error can be estimated.</summary>
+    public bool Sampled { get; }
 
     public QueryDefinition Definition { get; }
 

@@ -2,8 +2,9 @@ namespace Biathlon.Engine.Runtime;
 
 /// <summary>
 /// Exponentially weighted averages of what the engine measured while serving: seconds per sampled row of each query,
-/// seconds per QMC round (propagation and model), and seconds per single-row model call. They price widening for the
-/// planner and decide when exact serving is cheaper than a QMC round. Thread-safe.
+/// seconds per QMC round (propagation and model), and seconds per single-row model call. They decide when exact
+/// serving is cheaper than a QMC round (decisions a result records, since they depend on earlier traffic). The
+/// planner's priorities use <see cref="PrioritySecondsPerRow"/> instead, which traffic never changes. Thread-safe.
 /// </summary>
 internal sealed class CostStatistics(int queries)
 {
@@ -16,6 +17,7 @@ internal sealed class CostStatistics(int queries)
     private readonly object _gate = new();
     private readonly double[] _secondsPerRow = Enumerable.Repeat(DefaultSecondsPerRow, queries).ToArray();
     private readonly int[] _rowObservations = new int[queries];
+    private readonly double[] _prioritySecondsPerRow = Enumerable.Repeat(DefaultSecondsPerRow, queries).ToArray();
     private double _roundSeconds;
     private int _roundObservations;
     private double _singleRowSeconds;
@@ -28,6 +30,9 @@ internal sealed class CostStatistics(int queries)
             return _secondsPerRow[query];
         }
     }
+
+    /// <summary>The per-row price the planner's priorities use: the offline profile's, else a default; fixed after load, so plans replay.</summary>
+    public double PrioritySecondsPerRow(int query) => _prioritySecondsPerRow[query];
 
     public double RoundSeconds
     {
@@ -63,6 +68,7 @@ internal sealed class CostStatistics(int queries)
         lock (_gate)
         {
             _secondsPerRow[query] = secondsPerRow;
+            _prioritySecondsPerRow[query] = secondsPerRow;
             _rowObservations[query] = Math.Max(_rowObservations[query], 1);
         }
     }

@@ -14,6 +14,12 @@ public sealed record EngineOptions
 
     /// <summary>Receives a line per loading step (reading and building tables takes seconds).</summary>
     public IProgress<string>? Progress { get; init; }
+
+    /// <summary>
+    /// When set, replaces every table's partition seed (<c>tables[].seed</c>): the same pipeline as another deployment
+    /// would build it, for measuring how calibration varies across deployments. Tables are cached per seed.
+    /// </summary>
+    public ulong? TableSeed { get; init; }
 }
 
 /// <summary>Per-call options of <see cref="BiathlonEngine.Predict"/>.</summary>

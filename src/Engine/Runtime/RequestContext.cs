@@ -14,6 +14,9 @@ internal sealed class RequestContext
         States = new QueryPlanState[queries];
         QueryTicks = new long[queries];
         Features = new FeatureEstimate[inputs];
+        Correlations = new double[inputs * inputs];
+        Reasons = new PlanReason[queries];
+        ExactReasons = new ExactReason[queries];
         Row = new float[inputs];
         Output = new float[1];
         Propagator = new UncertaintyPropagator(groupOfInput, propagation);
@@ -36,6 +39,15 @@ internal sealed class RequestContext
     public long[] QueryTicks { get; }
 
     public FeatureEstimate[] Features { get; }
+
+    /// <summary>D × D correlations of the features' errors, within each query (from its sample).</summary>
+    public double[] Correlations { get; }
+
+    /// <summary>Why the last plan changed each query.</summary>
+    public PlanReason[] Reasons { get; }
+
+    /// <summary>Why each query is (or became) exact.</summary>
+    public ExactReason[] ExactReasons { get; }
 
     public float[] Row { get; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Engine.Runtime;
 
@@ -78,6 +79,36 @@ internal sealed class RequestValues
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// A 64-bit digest of the typed field values, mixed with <paramref name="seed"/>: the same request (whatever CLR or
+    /// JSON types carried it, in whatever key order) gives the same digest, so its sample and design replay; different
+    /// requests get unrelated digests, so their samples are independent.
+    /// </summary>
+    public ulong Digest(ulong seed)
+    {
+        var h = SplitMix64.Hash(seed, (ulong)Integers.Length);
+        for (var i = 0; i < Integers.Length; i++)
+        {
+            if (Strings[i] is { } text)
+            {
+                h = SplitMix64.Hash(h, (ulong)text.Length);
+                foreach (var c in text)
+                {
+                    h = SplitMix64.Hash(h, c);
+                }
+            }
+            else
+            {
+                // Integers and timestamps hash their exact value; numbers their bits (−0 as 0).
+                var number = Numbers[i] == 0 ? 0 : Numbers[i];
+                h = SplitMix64.Hash(h, (ulong)Integers[i]);
+                h = SplitMix64.Hash(h, (ulong)BitConverter.DoubleToInt64Bits(number));
+            }
+        }
+
+        return h;
     }
 
     private static RequestException WrongType(RequestFieldDefinition field, object raw)

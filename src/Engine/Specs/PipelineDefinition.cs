@@ -165,7 +165,7 @@ public sealed record PlannerDefinition
     /// <summary>QMC base points N (default 128).</summary>
     public int BaseSamples { get; init; } = 128;
 
-    /// <summary>QMC and bootstrap seed.</summary>
+    /// <summary>The pipeline seed: mixed with each request's digest into the seed of its partition orders and QMC designs.</summary>
     public ulong Seed { get; init; }
 
     /// <summary>Minimum support (default 30).</summary>
@@ -174,12 +174,12 @@ public sealed record PlannerDefinition
     /// <summary>Round limit (default 1000).</summary>
     public int MaxRounds { get; init; } = 1000;
 
-    /// <summary>Bootstrap resamples B (default 100).</summary>
-    public int BootstrapResamples { get; init; } = 100;
-
     /// <summary>"sensitivity" (default), "uniform" or "random".</summary>
     public string Policy { get; init; } = "sensitivity";
 
-    /// <summary>Go exact at once when the measured costs say exact is cheaper than a QMC round (default true).</summary>
+    /// <summary>
+    /// Let measured costs decide to read exactly what is cheaper to read exactly: a whole request, a query at the start,
+    /// a query's remainder (default true). False: every plan depends on the request alone.
+    /// </summary>
     public bool ExactShortcut { get; init; } = true;
 }

@@ -514,11 +514,6 @@ public static class PipelineSpecLoader
                 throw Fail("$.planner.maxRounds", $"must be at least 1 (got {planner.MaxRounds}).");
             }
 
-            if (planner.BootstrapResamples is < 2)
-            {
-                throw Fail("$.planner.bootstrapResamples", $"must be at least 2 (got {planner.BootstrapResamples}).");
-            }
-
             if (planner.Policy is { } policy && policy is not ("sensitivity" or "uniform" or "random"))
             {
                 throw Fail("$.planner.policy", $"'{policy}' is not a policy; use sensitivity, uniform or random.");
@@ -532,7 +527,6 @@ public static class PipelineSpecLoader
                 Seed = planner.Seed ?? result.Seed,
                 MinSupport = planner.MinSupport ?? result.MinSupport,
                 MaxRounds = planner.MaxRounds ?? result.MaxRounds,
-                BootstrapResamples = planner.BootstrapResamples ?? result.BootstrapResamples,
                 Policy = planner.Policy ?? result.Policy,
                 ExactShortcut = planner.ExactShortcut ?? result.ExactShortcut,
             };

@@ -138,8 +138,6 @@ internal sealed class PlannerJson
 
     public int? MaxRounds { get; set; }
 
-    public int? BootstrapResamples { get; set; }
-
     public string? Policy { get; set; }
 
     public bool? ExactShortcut { get; set; }

@@ -5,7 +5,8 @@ public interface IPlanPolicy
 {
     /// <summary>
     /// Writes the partitions each query should have read after the next round into <paramref name="next"/>: at least
-    /// its current count, at most P. Queries that are not sampleable keep their count.
+    /// its current count, at most P. Queries that are not sampleable keep their count. When <paramref name="reasons"/>
+    /// is not empty it receives, per query, why its sample changed.
     /// </summary>
-    void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next);
+    void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default);
 }

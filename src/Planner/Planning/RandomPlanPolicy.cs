@@ -9,10 +9,10 @@ public sealed class RandomPlanPolicy(ulong seed = 0) : IPlanPolicy
     private Xoshiro256 _rng = new(seed);
 
     /// <inheritdoc />
-    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next)
+    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default)
     {
-        PlanSteps.Start(queries, settings, next);
-        if (PlanSteps.MinimumSupportJump(queries, settings, next))
+        PlanSteps.Start(queries, settings, next, reasons);
+        if (PlanSteps.MinimumSupportJump(queries, settings, next, reasons) | PlanSteps.WidenUnknownErrors(queries, settings, next, reasons))
         {
             return;
         }
@@ -38,6 +38,7 @@ public sealed class RandomPlanPolicy(ulong seed = 0) : IPlanPolicy
                 {
                     next[q]++;
                     budget--;
+                    PlanSteps.Mark(reasons, q, PlanReason.Budget);
                     break;
                 }
             }

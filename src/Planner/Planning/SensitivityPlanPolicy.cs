@@ -1,7 +1,7 @@
 namespace Biathlon.Planner;
 
 /// <summary>
-/// The default policy: after the minimum-support jump, the round's budget goes to the queries with the highest
+/// The default policy: after the minimum-support jump and the doubling of queries whose error is unknown, the round's budget goes to the queries with the highest
 /// S1 / (w · (1 − z)) (the share of prediction variance a query explains per second needed to finish it), each
 /// taking as many partitions as it has left before the next is served. Queries with S1 ≤ 0 get nothing while any
 /// query has S1 > 0; when none has, the budget is shared round-robin. If finishing every query exactly is predicted
@@ -13,15 +13,16 @@ public sealed class SensitivityPlanPolicy : IPlanPolicy
     private double[] _priority = new double[16];
 
     /// <inheritdoc />
-    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next)
+    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default)
     {
-        PlanSteps.Start(queries, settings, next);
-        if (PlanSteps.MinimumSupportJump(queries, settings, next) || PlanSteps.GoExactIfCheaper(queries, settings, next))
+        PlanSteps.Start(queries, settings, next, reasons);
+        if ((PlanSteps.MinimumSupportJump(queries, settings, next, reasons) | PlanSteps.WidenUnknownErrors(queries, settings, next, reasons))
+            || PlanSteps.GoExactIfCheaper(queries, settings, next, reasons))
         {
             return;
         }
 
-        PlanSteps.FinishCheapQueries(queries, settings, next);
+        PlanSteps.FinishCheapQueries(queries, settings, next, reasons);
 
         var budget = PlanSteps.Budget(queries, settings, next);
         if (budget <= 0)
@@ -46,7 +47,8 @@ public sealed class SensitivityPlanPolicy : IPlanPolicy
             }
 
             var remaining = 1 - (double)next[q] / p;
-            var priority = state.FirstOrderIndex / (Math.Max(state.CostSlope, PlanSteps.MinimumSlope) * remaining);
+            var slope = state.PriorityCostSlope > 0 ? state.PriorityCostSlope : state.CostSlope;
+            var priority = state.FirstOrderIndex / (Math.Max(slope, PlanSteps.MinimumSlope) * remaining);
             var at = candidates++;
             while (at > 0 && _priority[at - 1] < priority)
             {
@@ -61,7 +63,7 @@ public sealed class SensitivityPlanPolicy : IPlanPolicy
 
         if (candidates == 0)
         {
-            PlanSteps.RoundRobin(queries, settings, next, budget);
+            PlanSteps.RoundRobin(queries, settings, next, budget, reasons);
             return;
         }
 
@@ -71,6 +73,7 @@ public sealed class SensitivityPlanPolicy : IPlanPolicy
             var give = Math.Min(budget, p - next[q]);
             next[q] += give;
             budget -= give;
+            PlanSteps.Mark(reasons, q, PlanReason.Sensitivity);
         }
     }
 }

@@ -4,14 +4,14 @@ namespace Biathlon.Planner;
 public sealed class UniformPlanPolicy : IPlanPolicy
 {
     /// <inheritdoc />
-    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next)
+    public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default)
     {
-        PlanSteps.Start(queries, settings, next);
-        if (PlanSteps.MinimumSupportJump(queries, settings, next))
+        PlanSteps.Start(queries, settings, next, reasons);
+        if (PlanSteps.MinimumSupportJump(queries, settings, next, reasons) | PlanSteps.WidenUnknownErrors(queries, settings, next, reasons))
         {
             return;
         }
 
-        PlanSteps.RoundRobin(queries, settings, next, PlanSteps.Budget(queries, settings, next));
+        PlanSteps.RoundRobin(queries, settings, next, PlanSteps.Budget(queries, settings, next), reasons);
     }
 }

@@ -57,7 +57,7 @@ public sealed record ErrorBound
     /// <summary>The <paramref name="tau"/>-quantile of |ŷ − ŷ_exact| must be at most <paramref name="delta"/>.</summary>
     public static ErrorBound AtConfidence(double tau, double delta) => new(BoundKind.ErrorAtConfidence, delta, tau);
 
-    /// <summary>True when <paramref name="result"/> satisfies the bound.</summary>
+    /// <summary>True when <paramref name="result"/> satisfies the bound: its τ-quantile error is at most δ (error at confidence), else its confidence is at least τ.</summary>
     public bool IsMet(in PropagationResult result) =>
-        !result.IsIndeterminate && (Kind == BoundKind.ErrorAtConfidence ? result.Error <= Delta : result.Confidence >= Tau);
+        !result.IsIndeterminate && (Kind == BoundKind.ErrorAtConfidence ? result.ErrorAtTau <= Delta : result.Confidence >= Tau);
 }

@@ -8,9 +8,7 @@ public sealed record PropagationOptions
 {
     /// <summary>Creates options, validating each value.</summary>
     /// <param name="baseSamples">N, the Saltelli base points: a power of two in [2, 65536] (default 128).</param>
-    /// <param name="seed">Seed of the Sobol' scramble (default 0): the same design every round and request.</param>
-    /// <param name="scramble">Scramble the Sobol' points (default true).</param>
-    public PropagationOptions(int baseSamples = 128, ulong seed = 0, bool scramble = true)
+    public PropagationOptions(int baseSamples = 128)
     {
         if (baseSamples < 2 || baseSamples > 65_536 || !BitOperations.IsPow2(baseSamples))
         {
@@ -19,19 +17,11 @@ public sealed record PropagationOptions
         }
 
         BaseSamples = baseSamples;
-        Seed = seed;
-        Scramble = scramble;
     }
 
-    /// <summary>The defaults: N = 128, seed 0, scrambled.</summary>
+    /// <summary>The defaults: N = 128.</summary>
     public static PropagationOptions Default { get; } = new();
 
     /// <summary>N, the Saltelli base points.</summary>
     public int BaseSamples { get; }
-
-    /// <summary>Seed of the scramble.</summary>
-    public ulong Seed { get; }
-
-    /// <summary>Whether the Sobol' points are scrambled.</summary>
-    public bool Scramble { get; }
 }

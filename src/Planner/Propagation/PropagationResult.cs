@@ -6,11 +6,17 @@ public readonly record struct PropagationResult
     /// <summary>The prediction: the mean of the QMC outputs (regression) or their most frequent label (classification).</summary>
     public double Prediction { get; init; }
 
-    /// <summary>Share of QMC outputs within the error of the prediction (classification: equal to it); τ in error-at-confidence mode.</summary>
+    /// <summary>
+    /// The absolute error δ the confidence refers to: δ for absolute and error-at-confidence bounds, δ·max(|ŷ|, floor)
+    /// for relative ones, 0 for classification.
+    /// </summary>
+    public double Delta { get; init; }
+
+    /// <summary>Share of QMC outputs within <see cref="Delta"/> of the prediction (classification: equal to it), for every bound kind.</summary>
     public double Confidence { get; init; }
 
-    /// <summary>The error the confidence refers to: δ (absolute), δ·|ŷ| (relative), or the τ-quantile of |y − ŷ|; 0 for classification.</summary>
-    public double Error { get; init; }
+    /// <summary>For error-at-confidence bounds: the τ-quantile of |y − ŷ| over the QMC outputs (the achieved error at τ); NaN otherwise.</summary>
+    public double ErrorAtTau { get; init; }
 
     /// <summary>Population variance of the QMC outputs (classification: of the indicator "output equals the prediction").</summary>
     public double Variance { get; init; }
@@ -19,8 +25,8 @@ public readonly record struct PropagationResult
     public int ModelRows { get; init; }
 
     /// <summary>
-    /// True when some feature's error was unknown (below minimum support), so nothing was propagated: confidence is
-    /// 0 and the prediction NaN. The planner widens those queries first.
+    /// True when some feature's error was unknown, so nothing was propagated: confidence is 0 and the prediction NaN.
+    /// The planner widens those queries first.
     /// </summary>
     public bool IsIndeterminate { get; init; }
 }

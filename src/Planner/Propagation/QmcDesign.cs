@@ -1,40 +1,38 @@
-using System.Collections.Concurrent;
+using System.Numerics;
 using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Planner;
 
 /// <summary>
-/// The uniforms of a Saltelli design and their normal scores, for D features and N base points: Sobol' point i of
-/// dimension 2D gives row A_i (its first D coordinates) and row B_i (the last D). Computed once per (D, N, seed,
-/// scramble) and shared, so a round maps features with one multiply-add per cell and never calls Φ⁻¹.
+/// The uniforms of a Saltelli design and their normal scores, for D features and N base points, regenerated from a
+/// seed on every call: point i of a 2D-dimensional Sobol' sequence gives row A_i (its first D coordinates) and row B_i
+/// (the last D). Each call draws a fresh random linear matrix scramble and digital shift per dimension, so no two
+/// rounds or requests share a design: a model has no fixed design bias, and a stopping test repeated over rounds does
+/// not re-read the same points. Only the first log₂ N direction numbers are scrambled (the first N points use no
+/// others). Holds its buffers; allocation-free per call. Not thread-safe.
 /// </summary>
 internal sealed class QmcDesign
 {
-    private static readonly ConcurrentDictionary<(int, int, ulong, bool), QmcDesign> s_cache = new();
+    private readonly uint[] _directions;   // per dimension, the first log2(N) unscrambled direction numbers
+    private readonly uint[] _scrambled;
+    private readonly int _bits;
 
-    private QmcDesign(int features, int baseSamples, ulong seed, bool scramble)
+    public QmcDesign(int features, int baseSamples)
     {
         Features = features;
         BaseSamples = baseSamples;
-        var dimensions = 2 * features;
-        var points = new uint[baseSamples * dimensions];
-        new SobolSequence(dimensions, scramble, seed).Fill(baseSamples, points);
+        _bits = BitOperations.Log2((uint)baseSamples);
+        _directions = new uint[2 * features * _bits];
+        _scrambled = new uint[_bits];
+        for (var d = 0; d < 2 * features; d++)
+        {
+            SobolDirections.For(d)[.._bits].CopyTo(_directions.AsSpan(d * _bits, _bits));
+        }
+
         UniformA = new double[features * baseSamples];
         UniformB = new double[features * baseSamples];
         NormalA = new double[features * baseSamples];
         NormalB = new double[features * baseSamples];
-        for (var j = 0; j < features; j++)
-        {
-            for (var i = 0; i < baseSamples; i++)
-            {
-                var a = SobolSequence.ToUnit(points[i * dimensions + j]);
-                var b = SobolSequence.ToUnit(points[i * dimensions + features + j]);
-                UniformA[j * baseSamples + i] = a;
-                UniformB[j * baseSamples + i] = b;
-                NormalA[j * baseSamples + i] = NormalDistribution.InverseCdf(a);
-                NormalB[j * baseSamples + i] = NormalDistribution.InverseCdf(b);
-            }
-        }
     }
 
     public int Features { get; }
@@ -53,8 +51,58 @@ internal sealed class QmcDesign
     /// <summary>Φ⁻¹ of <see cref="UniformB"/>.</summary>
     public double[] NormalB { get; }
 
-    public static QmcDesign Get(int features, PropagationOptions options) =>
-        s_cache.GetOrAdd(
-            (features, options.BaseSamples, options.Seed, options.Scramble),
-            key => new QmcDesign(key.Item1, key.Item2, key.Item3, key.Item4));
+    /// <summary>Draws the design of <paramref name="seed"/> for the features whose <paramref name="needed"/> flag is set (the others are left as they were).</summary>
+    public void Generate(ulong seed, ReadOnlySpan<bool> needed)
+    {
+        for (var j = 0; j < Features; j++)
+        {
+            if (!needed[j])
+            {
+                continue;
+            }
+
+            Fill(seed, j, UniformA.AsSpan(j * BaseSamples, BaseSamples), NormalA.AsSpan(j * BaseSamples, BaseSamples));
+            Fill(seed, Features + j, UniformB.AsSpan(j * BaseSamples, BaseSamples), NormalB.AsSpan(j * BaseSamples, BaseSamples));
+        }
+    }
+
+    private void Fill(ulong seed, int dimension, Span<double> uniforms, Span<double> normals)
+    {
+        var rng = new Xoshiro256(SplitMix64.Hash(seed, (ulong)dimension));
+        Span<uint> matrix = stackalloc uint[SobolDirections.Bits];
+
+        // Row r of the lower-triangular scramble L produces output bit r (MSB first): its own bit plus random bits of
+        // the more significant inputs. L·v keeps the (t, m, s)-net property; the shift then randomises the cell.
+        for (var r = 0; r < SobolDirections.Bits; r++)
+        {
+            var higher = r == 0 ? 0u : ~0u << (SobolDirections.Bits - r);
+            matrix[r] = (1u << (SobolDirections.Bits - 1 - r)) | ((uint)rng.NextUInt64() & higher);
+        }
+
+        var shift = (uint)rng.NextUInt64();
+        var source = _directions.AsSpan(dimension * _bits, _bits);
+        for (var b = 0; b < _bits; b++)
+        {
+            uint scrambled = 0;
+            for (var r = 0; r < SobolDirections.Bits; r++)
+            {
+                scrambled |= (uint)(BitOperations.PopCount(matrix[r] & source[b]) & 1) << (SobolDirections.Bits - 1 - r);
+            }
+
+            _scrambled[b] = scrambled;
+        }
+
+        uint x = 0;
+        for (var i = 0; i < BaseSamples; i++)
+        {
+            if (i > 0)
+            {
+                x ^= _scrambled[BitOperations.TrailingZeroCount(i)]; // Gray-code order: same point set as index order
+            }
+
+            var u = SobolSequence.ToUnit(x ^ shift);
+            uniforms[i] = u;
+            normals[i] = NormalDistribution.InverseCdfFast(u);
+        }
+    }
 }

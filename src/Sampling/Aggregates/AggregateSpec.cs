@@ -47,6 +47,13 @@ public readonly record struct AggregateSpec(AggregateOp Op, string? Column, doub
         _ => double.NaN,
     };
 
+    /// <summary>
+    /// False for MIN, MAX and COUNT DISTINCT: a sample cannot bound their error (rows it never saw can move them any
+    /// distance), so their estimates below z = 1 report <see cref="UnknownReason.NotEstimable"/> and an engine computes
+    /// them exactly.
+    /// </summary>
+    public bool IsEstimableFromSample => Op is not (AggregateOp.Min or AggregateOp.Max or AggregateOp.CountDistinct);
+
     /// <inheritdoc />
     public override string ToString() => Op switch
     {

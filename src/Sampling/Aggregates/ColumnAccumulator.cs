@@ -6,8 +6,6 @@ namespace Biathlon.Sampling;
 /// </summary>
 internal sealed class ColumnAccumulator
 {
-    private const int ChunkLength = 1024;
-
     public ColumnAccumulator(int ordinal, ColumnType type)
     {
         Ordinal = ordinal;
@@ -18,7 +16,10 @@ internal sealed class ColumnAccumulator
 
     public ColumnType Type { get; }
 
-    /// <summary>Highest central moment kept: 0 (none), 2 (SUM/AVG) or 4 (VAR/STD).</summary>
+    /// <summary>
+    /// Highest central moment kept: 0 (none), 2 (values only: exact reads) or 4 (SUM/AVG/VAR/STD with errors, which
+    /// need M3 for the skewness and M4 for the variance's error).
+    /// </summary>
     public int MomentOrder { get; private set; }
 
     public MomentState Moments;
@@ -35,10 +36,7 @@ internal sealed class ColumnAccumulator
     {
         switch (op)
         {
-            case AggregateOp.Sum or AggregateOp.Avg:
-                MomentOrder = Math.Max(MomentOrder, 2);
-                break;
-            case AggregateOp.Var or AggregateOp.Std:
+            case AggregateOp.Sum or AggregateOp.Avg or AggregateOp.Var or AggregateOp.Std:
                 MomentOrder = 4;
                 break;
             case AggregateOp.Min or AggregateOp.Max:
@@ -50,35 +48,32 @@ internal sealed class ColumnAccumulator
         }
     }
 
-    /// <summary>Adds the rows of <paramref name="range"/> of <paramref name="partition"/> (no filters).</summary>
-    public void AddRange(LayoutPartition partition, RowRange range)
+    /// <summary>For a cursor that reads every partition at once: its estimates are exact, so no error state is kept.</summary>
+    public void KeepValuesOnly() => MomentOrder = Math.Min(MomentOrder, 2);
+
+    /// <summary>The column's values in <paramref name="range"/> of <paramref name="partition"/>: a view, or converted into <paramref name="buffer"/>.</summary>
+    public ReadOnlySpan<double> Load(LayoutPartition partition, RowRange range, Span<double> buffer)
     {
         if (Type == ColumnType.Double)
         {
-            AddValues(partition.Doubles(Ordinal).Slice(range.Start, range.Length));
-            return;
+            return partition.Doubles(Ordinal).Slice(range.Start, range.Length);
         }
 
-        Span<double> chunk = stackalloc double[ChunkLength];
-        for (var start = range.Start; start < range.End; start += ChunkLength)
+        var target = buffer[..range.Length];
+        if (Type == ColumnType.String)
         {
-            var length = Math.Min(ChunkLength, range.End - start);
-            var target = chunk[..length];
-            if (Type == ColumnType.String)
-            {
-                MomentKernels.ConvertToDouble(partition.Codes(Ordinal).Slice(start, length), target);
-            }
-            else
-            {
-                MomentKernels.ConvertToDouble(partition.Int64s(Ordinal).Slice(start, length), target);
-            }
-
-            AddValues(target);
+            MomentKernels.ConvertToDouble(partition.Codes(Ordinal).Slice(range.Start, range.Length), target);
         }
+        else
+        {
+            MomentKernels.ConvertToDouble(partition.Int64s(Ordinal).Slice(range.Start, range.Length), target);
+        }
+
+        return target;
     }
 
-    /// <summary>Gathers the rows at <paramref name="start"/> + <paramref name="offsets"/> into <paramref name="buffer"/> and adds them.</summary>
-    public void AddSelected(LayoutPartition partition, int start, ReadOnlySpan<int> offsets, Span<double> buffer)
+    /// <summary>The column's values at rows <paramref name="start"/> + <paramref name="offsets"/>, gathered into <paramref name="buffer"/>.</summary>
+    public ReadOnlySpan<double> Gather(LayoutPartition partition, int start, ReadOnlySpan<int> offsets, Span<double> buffer)
     {
         var target = buffer[..offsets.Length];
         switch (Type)
@@ -119,13 +114,13 @@ internal sealed class ColumnAccumulator
             }
         }
 
-        AddValues(target);
+        return target;
     }
 
     /// <summary>Call after a widening: merges the new partitions' values into the sorted sample.</summary>
     public void EndWidening() => Sorted?.Commit();
 
-    private void AddValues(ReadOnlySpan<double> values)
+    public void AddValues(ReadOnlySpan<double> values)
     {
         long nulls;
         if (MomentOrder > 0)

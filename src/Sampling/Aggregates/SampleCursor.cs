@@ -1,12 +1,12 @@
-using Biathlon.Sampling.Numerics;
+using System.Buffers;
 
 namespace Biathlon.Sampling;
 
 /// <summary>
-/// A growing sample of one predicate's rows and the running state of its aggregates. The sample at fraction z is
-/// partitions [0, P·z); <see cref="WidenTo"/> reads only partitions not yet read and merges them into the running
-/// state, so no row is ever read twice. Not thread-safe: one cursor serves one request. Dispose it when done: quantile
-/// and distinct-count samples hold pooled buffers.
+/// A growing sample of one predicate's rows and the running state of its aggregates. The sample at fraction z is the
+/// first P·z partitions of the cursor's <see cref="PartitionOrder"/>; <see cref="WidenTo"/> reads only partitions not
+/// yet read and merges them into the running state, so no row is ever read twice. Not thread-safe: one cursor serves
+/// one request. Dispose it when done: quantile and distinct-count samples hold pooled buffers.
 /// </summary>
 public sealed class SampleCursor : IDisposable
 {
@@ -18,10 +18,13 @@ public sealed class SampleCursor : IDisposable
     private readonly EstimatorOptions _options;
     private readonly ColumnAccumulator[] _accumulators;
     private readonly int[] _accumulatorOf;
-    private readonly double[]?[] _distributions;
-    private int[] _scratch = [];
+    private readonly double[]?[] _grids;
+    private readonly (int X, int Y)[] _pairs;
+    private readonly CoMomentState[] _comoments;
+    private bool _valuesOnly;
 
-    internal SampleCursor(Layout layout, BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions options)
+    internal SampleCursor(
+        Layout layout, BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions options, PartitionOrder order)
     {
         ArgumentNullException.ThrowIfNull(predicate);
         ArgumentNullException.ThrowIfNull(aggregates);
@@ -39,8 +42,9 @@ public sealed class SampleCursor : IDisposable
         _predicate = predicate;
         _aggregates = [.. aggregates];
         _options = options;
+        Order = order;
         _accumulatorOf = new int[_aggregates.Length];
-        _distributions = new double[]?[_aggregates.Length];
+        _grids = new double[]?[_aggregates.Length];
         var accumulators = new List<ColumnAccumulator>();
         var schema = layout.Table.Schema;
         for (var i = 0; i < _aggregates.Length; i++)
@@ -66,6 +70,22 @@ public sealed class SampleCursor : IDisposable
         }
 
         _accumulators = [.. accumulators];
+
+        // Columns with moments pairwise: their co-moments correlate AVG/SUM errors across columns of this query.
+        var pairs = new List<(int, int)>();
+        for (var a = 0; a < _accumulators.Length; a++)
+        {
+            for (var b = a + 1; b < _accumulators.Length; b++)
+            {
+                if (_accumulators[a].MomentOrder > 0 && _accumulators[b].MomentOrder > 0)
+                {
+                    pairs.Add((a, b));
+                }
+            }
+        }
+
+        _pairs = [.. pairs];
+        _comoments = new CoMomentState[_pairs.Length];
     }
 
     /// <summary>The aggregates, in the order given.</summary>
@@ -73,6 +93,9 @@ public sealed class SampleCursor : IDisposable
 
     /// <summary>The predicate sampled.</summary>
     public BoundPredicate Predicate => _predicate;
+
+    /// <summary>The order in which partitions are read.</summary>
+    public PartitionOrder Order { get; }
 
     /// <summary>Partitions read so far (k of P).</summary>
     public int PartitionsRead { get; private set; }
@@ -105,18 +128,39 @@ public sealed class SampleCursor : IDisposable
         WidenToPartitions(Math.Clamp(partitions, 1, _layout.PartitionCount));
     }
 
-    /// <summary>Widens the sample to the first <paramref name="partitions"/> partitions, in [1, P].</summary>
+    /// <summary>Widens the sample to the first <paramref name="partitions"/> partitions of its order, in [1, P].</summary>
     public void WidenToPartitions(int partitions)
     {
-        if (partitions < 1 || partitions > _layout.PartitionCount)
+        var total = _layout.PartitionCount;
+        if (partitions < 1 || partitions > total)
         {
-            throw new QueryException(
-                "partitions", $"Partition count must lie in [1, {_layout.PartitionCount}] (got {partitions}).");
+            throw new QueryException("partitions", $"Partition count must lie in [1, {total}] (got {partitions}).");
         }
 
-        for (var p = PartitionsRead; p < partitions; p++)
+        if (PartitionsRead == 0 && partitions == total)
         {
-            ReadPartition(p);
+            // Exact from the first read: no estimate will carry an error, so keep only what the values need.
+            _valuesOnly = true;
+            foreach (var acc in _accumulators)
+            {
+                acc.KeepValuesOnly();
+            }
+        }
+
+        var buffer = _accumulators.Length == 0 ? null : ArrayPool<double>.Shared.Rent(_accumulators.Length * ChunkLength);
+        try
+        {
+            for (var k = PartitionsRead; k < partitions; k++)
+            {
+                ReadPartition(Order.PartitionAt(k, total), buffer);
+            }
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<double>.Shared.Return(buffer);
+            }
         }
 
         // Sorted samples take the new partitions' values in one sort and merge, not one per partition.
@@ -139,7 +183,6 @@ public sealed class SampleCursor : IDisposable
         var spec = _aggregates[index];
         var p = Fraction;
         var exact = IsExact;
-        var seed = SplitMix64.Hash(SplitMix64.Hash(_options.Seed, (ulong)index), (ulong)PartitionsRead);
         if (_accumulatorOf[index] < 0)
         {
             return ClosedFormEstimators.Count(RowsMatched, 0, p, exact, _options);
@@ -161,18 +204,15 @@ public sealed class SampleCursor : IDisposable
             case AggregateOp.Min or AggregateOp.Max:
             {
                 var isMax = spec.Op == AggregateOp.Max;
-                var extremes = isMax ? acc.Extremes!.Largest : acc.Extremes!.Smallest;
-                return ExtremeEstimator.Estimate(
-                    extremes, isMax, acc.NonNull, acc.Nulls, p, exact, _options, seed, Distribution(index));
+                return ExtremeEstimator.Estimate(isMax ? acc.Extremes!.Largest : acc.Extremes!.Smallest, isMax, acc.NonNull, acc.Nulls, p, exact);
             }
 
             case AggregateOp.CountDistinct:
-                return DistinctCountEstimator.Estimate(
-                    acc.Sorted!.Values, acc.Nulls, p, exact, _options, seed, Distribution(index), Scratch(acc.Sorted.Count));
+                return DistinctCountEstimator.Estimate(acc.Sorted!.Values, acc.Nulls, p, exact);
             default:
                 return QuantileEstimator.Estimate(
-                    acc.Sorted!.Values, spec.EffectiveQuantile, acc.Nulls, p, exact, _options, seed, Distribution(index),
-                    Scratch(acc.Sorted.Count));
+                    acc.Sorted!.Values, spec.EffectiveQuantile, acc.Nulls, p, exact, _options,
+                    _grids[index] ??= new double[QuantileEstimator.GridPoints]);
         }
     }
 
@@ -185,7 +225,223 @@ public sealed class SampleCursor : IDisposable
         }
     }
 
-    private void ReadPartition(int p)
+    /// <summary>
+    /// The correlation of the sampling errors of aggregates <paramref name="a"/> and <paramref name="b"/>, estimated from
+    /// the same sample: Σψ_a ψ_b / √(Σψ_a² Σψ_b²) over the sampled rows, where ψ is each estimator's influence on a row
+    /// (1 for COUNT, x for SUM, x − x̄ for AVG, (x − x̄)² − m₂ for VAR and STD, q − 1{x ≤ ξ_q} for a quantile). Pairs on
+    /// one column are exact in the moments; COUNT, SUM and AVG on two columns use their co-moment; VAR, STD and
+    /// quantiles on two different columns are taken as uncorrelated. 0 when either estimate is exact or unknown.
+    /// </summary>
+    public double Correlation(int a, int b)
+    {
+        if ((uint)a >= (uint)_aggregates.Length || (uint)b >= (uint)_aggregates.Length)
+        {
+            throw new ArgumentOutOfRangeException(a < 0 || a >= _aggregates.Length ? nameof(a) : nameof(b), "No such aggregate.");
+        }
+
+        if (a == b)
+        {
+            return 1;
+        }
+
+        if (IsExact || PartitionsRead == 0 || _valuesOnly)
+        {
+            return 0;
+        }
+
+        var ab = InfluenceProduct(a, b);
+        var aa = InfluenceProduct(a, a);
+        var bb = InfluenceProduct(b, b);
+        if (!(aa > 0 && bb > 0) || !double.IsFinite(ab))
+        {
+            return 0;
+        }
+
+        return Math.Clamp(ab / Math.Sqrt(aa * bb), -1, 1);
+    }
+
+    private double InfluenceProduct(int a, int b)
+    {
+        var kindA = Influence(a);
+        var kindB = Influence(b);
+        if (kindA == InfluenceKind.None || kindB == InfluenceKind.None)
+        {
+            return 0;
+        }
+
+        if (kindB == InfluenceKind.Rows)
+        {
+            (a, b, kindA, kindB) = (b, a, kindB, kindA);
+        }
+
+        if (kindA == InfluenceKind.Rows)
+        {
+            return kindB == InfluenceKind.Rows ? RowsMatched : WithAllRows(b, kindB);
+        }
+
+        var accA = _accumulatorOf[a];
+        var accB = _accumulatorOf[b];
+        return accA == accB ? SameColumn(a, kindA, b, kindB) : CrossColumn(accA, kindA, accB, kindB);
+    }
+
+    /// <summary>Σψ over the sampled rows: COUNT(*)'s influence (1 per row) against another aggregate's.</summary>
+    private double WithAllRows(int b, InfluenceKind kind)
+    {
+        var acc = _accumulators[_accumulatorOf[b]];
+        double n = acc.NonNull;
+        return kind switch
+        {
+            InfluenceKind.NonNull => n,
+            InfluenceKind.Value => acc.Moments.Sum,
+            InfluenceKind.Indicator => n * _aggregates[b].EffectiveQuantile - CountAtOrBelow(b),
+            _ => 0, // Σ(x − x̄) = 0 and Σ((x − x̄)² − m₂) = 0
+        };
+    }
+
+    private double SameColumn(int a, InfluenceKind kindA, int b, InfluenceKind kindB)
+    {
+        if (kindA > kindB)
+        {
+            (a, b, kindA, kindB) = (b, a, kindB, kindA);
+        }
+
+        var acc = _accumulators[_accumulatorOf[a]];
+        var m = acc.Moments;
+        double n = acc.NonNull;
+        var mean = m.Mean;
+        var m2 = n > 0 ? m.M2 / n : 0;
+        switch (kindA, kindB)
+        {
+            case (InfluenceKind.NonNull, InfluenceKind.NonNull): return n;
+            case (InfluenceKind.NonNull, InfluenceKind.Value): return m.Sum;
+            case (InfluenceKind.NonNull, InfluenceKind.Indicator): return n * _aggregates[b].EffectiveQuantile - CountAtOrBelow(b);
+            case (InfluenceKind.Value, InfluenceKind.Value): return m.SumOfSquares;
+            case (InfluenceKind.Value, InfluenceKind.Centred): return m.M2;
+            case (InfluenceKind.Value, InfluenceKind.Squared): return m.M3;
+            case (InfluenceKind.Centred, InfluenceKind.Centred): return m.M2;
+            case (InfluenceKind.Centred, InfluenceKind.Squared): return m.M3;
+            case (InfluenceKind.Squared, InfluenceKind.Squared): return m.M4 - m.M2 * m.M2 / Math.Max(n, 1);
+            case (InfluenceKind.Value or InfluenceKind.Centred or InfluenceKind.Squared, InfluenceKind.Indicator):
+            {
+                var q = _aggregates[b].EffectiveQuantile;
+                BelowQuantile(b, mean, out var count, out var sum, out var squares);
+                return kindA switch
+                {
+                    InfluenceKind.Value => q * m.Sum - sum,
+                    InfluenceKind.Centred => -(sum - count * mean),
+                    _ => -(squares - count * m2),
+                };
+            }
+
+            case (InfluenceKind.Indicator, InfluenceKind.Indicator):
+            {
+                double qa = _aggregates[a].EffectiveQuantile, qb = _aggregates[b].EffectiveQuantile;
+                double ca = CountAtOrBelow(a), cb = CountAtOrBelow(b);
+                if (qa > qb)
+                {
+                    (qa, qb, ca, cb) = (qb, qa, cb, ca);
+                }
+
+                // Σ(qa − 1{x ≤ ξa})(qb − 1{x ≤ ξb}) with ξa ≤ ξb, so 1{x ≤ ξa}·1{x ≤ ξb} = 1{x ≤ ξa}.
+                return n * qa * qb - qa * cb - qb * ca + ca;
+            }
+
+            default:
+                return 0; // COUNT(x) with AVG, VAR or STD: Σ(x − x̄) = Σ((x − x̄)² − m₂) = 0
+        }
+    }
+
+    private double CrossColumn(int accA, InfluenceKind kindA, int accB, InfluenceKind kindB)
+    {
+        var pair = Array.IndexOf(_pairs, accA < accB ? (accA, accB) : (accB, accA));
+        if (pair < 0 || kindA is InfluenceKind.Squared or InfluenceKind.Indicator || kindB is InfluenceKind.Squared or InfluenceKind.Indicator)
+        {
+            return 0;
+        }
+
+        var c = _comoments[pair];
+        double mx = c.MeanX, my = c.MeanY;
+        if (accA > accB)
+        {
+            (mx, my) = (my, mx);
+        }
+
+        var meanA = _accumulators[accA].Moments.Mean;
+        var meanB = _accumulators[accB].Moments.Mean;
+        double n = c.Count;
+
+        // Σ ψa(x) ψb(y) over rows where both are non-null, from that subset's count, means and co-moment.
+        double Offset(InfluenceKind kind, double subsetMean, double columnMean) => kind switch
+        {
+            InfluenceKind.Value => subsetMean,
+            InfluenceKind.Centred => subsetMean - columnMean,
+            _ => 1, // NonNull: ψ = 1, no co-moment term
+        };
+
+        var comoment = kindA is InfluenceKind.NonNull || kindB is InfluenceKind.NonNull ? 0 : c.Comoment;
+        return comoment + n * Offset(kindA, mx, meanA) * Offset(kindB, my, meanB);
+    }
+
+    private InfluenceKind Influence(int index)
+    {
+        var spec = _aggregates[index];
+        if (spec.Column is null)
+        {
+            return InfluenceKind.Rows;
+        }
+
+        return spec.Op switch
+        {
+            AggregateOp.Count => InfluenceKind.NonNull,
+            AggregateOp.Sum => InfluenceKind.Value,
+            AggregateOp.Avg => InfluenceKind.Centred,
+            AggregateOp.Var or AggregateOp.Std => InfluenceKind.Squared,
+            AggregateOp.Median or AggregateOp.Percentile => InfluenceKind.Indicator,
+            _ => InfluenceKind.None,
+        };
+    }
+
+    private double CountAtOrBelow(int index)
+    {
+        var sorted = _accumulators[_accumulatorOf[index]].Sorted!.Values;
+        var xi = QuantileEstimator.Interpolate(sorted, _aggregates[index].EffectiveQuantile);
+        var lo = 0;
+        var hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= xi)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private void BelowQuantile(int index, double mean, out double count, out double sum, out double squares)
+    {
+        var sorted = _accumulators[_accumulatorOf[index]].Sorted!.Values;
+        var xi = QuantileEstimator.Interpolate(sorted, _aggregates[index].EffectiveQuantile);
+        count = sum = squares = 0;
+        foreach (var v in sorted)
+        {
+            if (v > xi)
+            {
+                break;
+            }
+
+            count++;
+            sum += v;
+            squares += (v - mean) * (v - mean);
+        }
+    }
+
+    private void ReadPartition(int p, double[]? buffer)
     {
         var range = _layout.FindRange(_predicate, p);
         if (range.IsEmpty)
@@ -195,25 +451,41 @@ public sealed class SampleCursor : IDisposable
 
         var partition = _layout.Partition(p);
         RowsScanned += range.Length;
-        if (!_predicate.HasFilters)
+        if (_predicate.HasFilters)
         {
-            RowsMatched += range.Length;
-            foreach (var acc in _accumulators)
-            {
-                acc.AddRange(partition, range);
-            }
+            ReadFiltered(partition, range, buffer);
+            return;
         }
-        else
+
+        RowsMatched += range.Length;
+        if (buffer is null)
         {
-            ReadFiltered(partition, range);
+            return;
+        }
+
+        for (var start = range.Start; start < range.End; start += ChunkLength)
+        {
+            var chunk = new RowRange(start, Math.Min(start + ChunkLength, range.End));
+            for (var a = 0; a < _accumulators.Length; a++)
+            {
+                _accumulators[a].AddValues(_accumulators[a].Load(partition, chunk, Slot(buffer, a)));
+            }
+
+            if (_pairs.Length > 0 && !_valuesOnly)
+            {
+                for (var k = 0; k < _pairs.Length; k++)
+                {
+                    var (x, y) = _pairs[k];
+                    _comoments[k].Add(Loaded(partition, chunk, buffer, x), Loaded(partition, chunk, buffer, y));
+                }
+            }
         }
     }
 
-    private void ReadFiltered(LayoutPartition partition, RowRange range)
+    private void ReadFiltered(LayoutPartition partition, RowRange range, double[]? buffer)
     {
         Span<bool> pass = stackalloc bool[ChunkLength];
         Span<int> selected = stackalloc int[ChunkLength];
-        Span<double> buffer = stackalloc double[ChunkLength];
         for (var start = range.Start; start < range.End; start += ChunkLength)
         {
             var chunk = new RowRange(start, Math.Min(start + ChunkLength, range.End));
@@ -234,16 +506,36 @@ public sealed class SampleCursor : IDisposable
             }
 
             RowsMatched += count;
-            if (count == 0)
+            if (count == 0 || buffer is null)
             {
                 continue;
             }
 
-            foreach (var acc in _accumulators)
+            for (var a = 0; a < _accumulators.Length; a++)
             {
-                acc.AddSelected(partition, start, selected[..count], buffer);
+                _accumulators[a].AddValues(_accumulators[a].Gather(partition, start, selected[..count], Slot(buffer, a)));
+            }
+
+            if (_pairs.Length > 0 && !_valuesOnly)
+            {
+                for (var k = 0; k < _pairs.Length; k++)
+                {
+                    var (x, y) = _pairs[k];
+                    _comoments[k].Add(Slot(buffer, x)[..count], Slot(buffer, y)[..count]);
+                }
             }
         }
+    }
+
+    private static Span<double> Slot(double[] buffer, int accumulator) => buffer.AsSpan(accumulator * ChunkLength, ChunkLength);
+
+    /// <summary>A chunk's values of column <paramref name="a"/> after <see cref="ColumnAccumulator.Load"/>: a view for Double columns, else its slot.</summary>
+    private ReadOnlySpan<double> Loaded(LayoutPartition partition, RowRange chunk, double[] buffer, int a)
+    {
+        var acc = _accumulators[a];
+        return acc.Type == ColumnType.Double
+            ? partition.Doubles(acc.Ordinal).Slice(chunk.Start, chunk.Length)
+            : Slot(buffer, a)[..chunk.Length];
     }
 
     /// <summary>Returns pooled buffers. Estimates taken earlier stay valid; the cursor must not be widened or estimated again.</summary>
@@ -253,18 +545,6 @@ public sealed class SampleCursor : IDisposable
         {
             acc.Sorted?.Dispose();
         }
-    }
-
-    private double[] Distribution(int index) => _distributions[index] ??= new double[_options.BootstrapResamples];
-
-    private int[] Scratch(int length)
-    {
-        if (_scratch.Length < length)
-        {
-            _scratch = new int[Math.Max(length, _scratch.Length * 2)];
-        }
-
-        return _scratch;
     }
 
     private static void Validate(AggregateSpec spec, TableSchema schema)
@@ -290,5 +570,17 @@ public sealed class SampleCursor : IDisposable
         {
             throw new QueryException("quantile", $"PERCENTILE({spec.Column}) needs a quantile in [0, 1] (got {spec.Quantile}).");
         }
+    }
+
+    /// <summary>The shape of an aggregate's per-row influence on its estimate (ordered: same-column products are looked up with the smaller first).</summary>
+    private enum InfluenceKind
+    {
+        None,
+        Rows,
+        NonNull,
+        Value,
+        Centred,
+        Squared,
+        Indicator,
     }
 }

@@ -4,61 +4,35 @@ namespace Biathlon.Sampling;
 internal static class EstimateFactory
 {
     public static FeatureEstimate Exact(double value, long n, long nulls) =>
-        new(value, ErrorKind.Exact, 0, value, value, default, n, nulls, 1);
+        new(value, ErrorKind.Exact, 0, 0, default, n, nulls, 1, UnknownReason.None, 0);
 
-    public static FeatureEstimate Unknown(double value, long n, long nulls, double fraction) =>
-        new(value, ErrorKind.Unknown, double.NaN, double.NegativeInfinity, double.PositiveInfinity, default, n, nulls, fraction);
+    public static FeatureEstimate Unknown(double value, UnknownReason reason, long n, long nulls, double fraction) =>
+        new(value, ErrorKind.Unknown, double.NaN, 0, default, n, nulls, fraction, reason, 0);
 
-    public static FeatureEstimate Normal(double value, double variance, long n, long nulls, double fraction, EstimatorOptions options)
+    public static FeatureEstimate Normal(double value, double variance, long n, long nulls, double fraction, EstimatorOptions options) =>
+        new(value, ErrorKind.Normal, Math.Sqrt(Math.Max(variance, 0)), 0, default, n, nulls, fraction, UnknownReason.None, options.CriticalValue);
+
+    /// <summary>A normal error with skewness <paramref name="skewness"/> corrected for (|g| within the options' limit).</summary>
+    public static FeatureEstimate SkewCorrected(
+        double value, double variance, double skewness, long n, long nulls, double fraction, EstimatorOptions options)
     {
-        var sd = Math.Sqrt(Math.Max(variance, 0));
-        var half = options.CriticalValue * sd;
-        return new FeatureEstimate(value, ErrorKind.Normal, sd, value - half, value + half, default, n, nulls, fraction);
+        var kind = skewness == 0 ? ErrorKind.Normal : ErrorKind.SkewCorrected;
+        return new(value, kind, Math.Sqrt(Math.Max(variance, 0)), skewness, default, n, nulls, fraction, UnknownReason.None, options.CriticalValue);
     }
 
     /// <summary>
-    /// A normal error for a positive quantity (VAR, STD) whose interval is taken on the log scale, value·exp(±z·σ/value):
-    /// the sampling distribution of a variance is right-skewed, and the log scale makes it nearly symmetric.
+    /// A positive quantity (VAR, STD) with its error on the log scale: value·exp(s·z), s = σ / value. The sampling
+    /// distribution of a variance is right-skewed; on the log scale it is close to symmetric.
     /// </summary>
-    public static FeatureEstimate LogScale(double value, double variance, long n, long nulls, double fraction, EstimatorOptions options)
+    public static FeatureEstimate LogNormal(double value, double variance, long n, long nulls, double fraction, EstimatorOptions options)
     {
         var sd = Math.Sqrt(Math.Max(variance, 0));
-        if (!(value > 0))
-        {
-            return Normal(value, variance, n, nulls, fraction, options);
-        }
-
-        var factor = Math.Exp(options.CriticalValue * sd / value);
-        return new FeatureEstimate(value, ErrorKind.Normal, sd, value / factor, value * factor, default, n, nulls, fraction);
+        return value > 0
+            ? new(value, ErrorKind.LogNormal, sd, sd / value, default, n, nulls, fraction, UnknownReason.None, options.CriticalValue)
+            : Normal(value, variance, n, nulls, fraction, options);
     }
 
-    public static FeatureEstimate Interval(
-        double value, double low, double high, long n, long nulls, double fraction, EstimatorOptions options) =>
-        new(value, ErrorKind.Normal, (high - low) / (2 * options.CriticalValue), low, high, default, n, nulls, fraction);
-
-    /// <summary>An empirical error from bootstrap values, sorted in place; interval from its percentiles.</summary>
-    public static FeatureEstimate Empirical(
-        double value, double[] distribution, long n, long nulls, double fraction, EstimatorOptions options)
-    {
-        var span = distribution.AsSpan();
-        span.Sort();
-        double mean = 0;
-        foreach (var v in span)
-        {
-            mean += v;
-        }
-
-        mean /= span.Length;
-        double ss = 0;
-        foreach (var v in span)
-        {
-            ss += (v - mean) * (v - mean);
-        }
-
-        var sd = Math.Sqrt(ss / (span.Length - 1));
-        var tail = (1 - options.ConfidenceLevel) / 2;
-        var low = QuantileEstimator.Interpolate(span, tail);
-        var high = QuantileEstimator.Interpolate(span, 1 - tail);
-        return new FeatureEstimate(value, ErrorKind.Empirical, sd, low, high, distribution, n, nulls, fraction);
-    }
+    /// <summary>An empirical error from K sorted values at levels (k + ½)/K.</summary>
+    public static FeatureEstimate Empirical(double value, double[] sorted, long n, long nulls, double fraction, EstimatorOptions options) =>
+        new(value, ErrorKind.Empirical, FeatureEstimate.StandardDeviation(sorted), 0, sorted, n, nulls, fraction, UnknownReason.None, options.CriticalValue);
 }

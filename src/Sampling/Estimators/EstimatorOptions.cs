@@ -7,25 +7,31 @@ public sealed class EstimatorOptions
 {
     /// <summary>Creates options, validating each value.</summary>
     /// <param name="minSupport">Sampled values below which the error is <see cref="ErrorKind.Unknown"/> (default 30, at least 1).</param>
-    /// <param name="bootstrapResamples">Bootstrap resamples B (default 100, at least 2).</param>
-    /// <param name="seed">Seed of every bootstrap; equal seeds give equal results.</param>
     /// <param name="confidenceLevel">Coverage of the reported interval [Low, High] (default 0.95), in (0, 1).</param>
-    /// <param name="quantileError">How quantiles report their error (default order statistics).</param>
+    /// <param name="maxSkewness">
+    /// Largest skewness of a COUNT, SUM or AVG estimate that the skewness correction is trusted to carry (default
+    /// 0.5, in (0, 1]); beyond it the error is unknown (<see cref="UnknownReason.HeavyTail"/>) and the sample must grow.
+    /// </param>
+    /// <param name="maxLogSpread">
+    /// Largest standard error of log VAR (twice that of log STD) that is trusted (default 0.35, positive); beyond it
+    /// the error is unknown (<see cref="UnknownReason.HeavyTail"/>).
+    /// </param>
+    /// <param name="maxMeanShare">
+    /// Largest share of Σ(x − x̄)² (AVG) or Σx² (SUM) that one sampled row may hold (default 0.05, in (0, 1]): beyond it
+    /// one row decides the estimate, the central limit theorem has not taken hold (Lindeberg's condition), and the
+    /// error is unknown.
+    /// </param>
+    /// <param name="maxVarianceShare">
+    /// Largest share of Σ(x − x̄)⁴ that one sampled row may hold for VAR and STD (default 0.05, in (0, 1]): beyond it
+    /// the variance's own error is decided by whether a few extreme rows were sampled, and the error is unknown.
+    /// </param>
     public EstimatorOptions(
-        int minSupport = 30,
-        int bootstrapResamples = 100,
-        ulong seed = 0,
-        double confidenceLevel = 0.95,
-        QuantileErrorMode quantileError = QuantileErrorMode.OrderStatistics)
+        int minSupport = 30, double confidenceLevel = 0.95, double maxSkewness = 0.5, double maxLogSpread = 0.35,
+        double maxMeanShare = 0.05, double maxVarianceShare = 0.05)
     {
         if (minSupport < 1)
         {
             throw new ConfigurationException(nameof(minSupport), $"minSupport must be at least 1 (got {minSupport}).");
-        }
-
-        if (bootstrapResamples < 2)
-        {
-            throw new ConfigurationException(nameof(bootstrapResamples), $"bootstrapResamples must be at least 2 (got {bootstrapResamples}).");
         }
 
         if (!(confidenceLevel > 0 && confidenceLevel < 1))
@@ -33,31 +39,55 @@ public sealed class EstimatorOptions
             throw new ConfigurationException(nameof(confidenceLevel), $"confidenceLevel must lie in (0, 1) (got {confidenceLevel}).");
         }
 
+        if (!(maxSkewness > 0 && maxSkewness <= 1))
+        {
+            throw new ConfigurationException(nameof(maxSkewness), $"maxSkewness must lie in (0, 1] (got {maxSkewness}).");
+        }
+
+        if (!(maxLogSpread > 0) || double.IsInfinity(maxLogSpread))
+        {
+            throw new ConfigurationException(nameof(maxLogSpread), $"maxLogSpread must be positive and finite (got {maxLogSpread}).");
+        }
+
+        if (!(maxMeanShare > 0 && maxMeanShare <= 1))
+        {
+            throw new ConfigurationException(nameof(maxMeanShare), $"maxMeanShare must lie in (0, 1] (got {maxMeanShare}).");
+        }
+
+        if (!(maxVarianceShare > 0 && maxVarianceShare <= 1))
+        {
+            throw new ConfigurationException(nameof(maxVarianceShare), $"maxVarianceShare must lie in (0, 1] (got {maxVarianceShare}).");
+        }
+
         MinSupport = minSupport;
-        BootstrapResamples = bootstrapResamples;
-        Seed = seed;
+        MaxMeanShare = maxMeanShare;
+        MaxVarianceShare = maxVarianceShare;
         ConfidenceLevel = confidenceLevel;
-        QuantileError = quantileError;
+        MaxSkewness = maxSkewness;
+        MaxLogSpread = maxLogSpread;
         CriticalValue = NormalDistribution.InverseCdf(0.5 + confidenceLevel / 2);
     }
 
-    /// <summary>The defaults: min support 30, B = 100, seed 0, 95% intervals, order-statistics quantile errors.</summary>
+    /// <summary>The defaults: minimum support 30, 95% intervals, skewness up to 0.5, log spread up to 0.35.</summary>
     public static EstimatorOptions Default { get; } = new();
 
     /// <summary>Sampled values below which the error is unknown.</summary>
     public int MinSupport { get; }
 
-    /// <summary>Bootstrap resamples B.</summary>
-    public int BootstrapResamples { get; }
-
-    /// <summary>Seed of every bootstrap.</summary>
-    public ulong Seed { get; }
-
     /// <summary>Coverage of the reported interval.</summary>
     public double ConfidenceLevel { get; }
 
-    /// <summary>How quantiles report their error.</summary>
-    public QuantileErrorMode QuantileError { get; }
+    /// <summary>Largest trusted skewness of a COUNT, SUM or AVG estimate.</summary>
+    public double MaxSkewness { get; }
+
+    /// <summary>Largest trusted standard error of log VAR.</summary>
+    public double MaxLogSpread { get; }
+
+    /// <summary>Largest share of Σ(x − x̄)² or Σx² one sampled row may hold for AVG and SUM.</summary>
+    public double MaxMeanShare { get; }
+
+    /// <summary>Largest share of Σ(x − x̄)⁴ one sampled row may hold for VAR and STD.</summary>
+    public double MaxVarianceShare { get; }
 
     /// <summary>Φ⁻¹(1/2 + level/2): 1.96 for 95%.</summary>
     public double CriticalValue { get; }

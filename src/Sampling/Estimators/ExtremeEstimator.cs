@@ -1,12 +1,14 @@
-using Biathlon.Sampling.Numerics;
-
 namespace Biathlon.Sampling;
 
 /// <summary>
-/// MIN and MAX: the sample extreme, with a bootstrap error. The bootstrap distribution of a resample's maximum is
-/// known exactly (P(max* ≤ x₍ₖ₎) = (k/n)ⁿ), so each of the B resamples is drawn by inverting it: O(B), not O(B·n).
-/// Values are reflected around the sample extreme (basic bootstrap): the population maximum is at least the sample's.
+/// MIN and MAX: the sample extreme, with no error a sample can bound. A row the sample never saw can lie any distance
+/// beyond the sample's extreme, and with fraction p the population's extreme row is missed with probability 1 − p, so
+/// below p = 1 the error is <see cref="UnknownReason.NotEstimable"/> and the engine reads such queries exactly.
 /// </summary>
+/// <remarks>
+/// The bootstrap the reference system uses cannot exceed the sample's extreme (about 63% of resamples reproduce it),
+/// and extreme-value extrapolation rests on tail assumptions that real columns (sensor glitches, outliers) break.
+/// </remarks>
 internal static class ExtremeEstimator
 {
     /// <param name="extremes">The retained most extreme values, ascending (<see cref="ExtremeTracker"/>).</param>
@@ -15,35 +17,11 @@ internal static class ExtremeEstimator
     /// <param name="nulls">Nulls skipped.</param>
     /// <param name="p">Sample fraction.</param>
     /// <param name="exact">True when every partition was read.</param>
-    /// <param name="options">Estimator settings.</param>
-    /// <param name="seed">Bootstrap seed.</param>
-    /// <param name="distribution">Receives the B bootstrap values.</param>
-    public static FeatureEstimate Estimate(
-        ReadOnlySpan<double> extremes, bool isMax, long n, long nulls, double p, bool exact, EstimatorOptions options,
-        ulong seed, double[] distribution)
+    public static FeatureEstimate Estimate(ReadOnlySpan<double> extremes, bool isMax, long n, long nulls, double p, bool exact)
     {
         var value = n == 0 ? double.NaN : isMax ? extremes[^1] : extremes[0];
-        if (exact)
-        {
-            return EstimateFactory.Exact(value, n, nulls);
-        }
-
-        if (n < options.MinSupport)
-        {
-            return EstimateFactory.Unknown(value, n, nulls, p);
-        }
-
-        var rng = new Xoshiro256(seed);
-        var inverseN = 1.0 / n;
-        for (var b = 0; b < distribution.Length; b++)
-        {
-            // Rank (1-based) of the resample's maximum: the smallest k with (k/n)^n ≥ u.
-            var rank = (long)Math.Ceiling(n * Math.Pow(rng.NextOpenClosed(), inverseN));
-            var fromTheEnd = (int)Math.Min(n - Math.Clamp(rank, 1, n), extremes.Length - 1);
-            var resampled = isMax ? extremes[^(fromTheEnd + 1)] : extremes[fromTheEnd];
-            distribution[b] = 2 * value - resampled;
-        }
-
-        return EstimateFactory.Empirical(value, distribution, n, nulls, p, options);
+        return exact
+            ? EstimateFactory.Exact(value, n, nulls)
+            : EstimateFactory.Unknown(value, UnknownReason.NotEstimable, n, nulls, p);
     }
 }

@@ -3,11 +3,19 @@ using Biathlon.Sampling.Numerics;
 namespace Biathlon.Sampling;
 
 /// <summary>
-/// Quantiles by linear interpolation between order statistics (numpy's default, Hyndman–Fan type 7), with either a
-/// distribution-free order-statistics interval or a seeded bootstrap as the error.
+/// Quantiles by linear interpolation between order statistics (numpy's default, Hyndman–Fan type 7), with a
+/// distribution-free error from order statistics: the number of sampled values below the population q-quantile is
+/// Binomial(n, q), thinned by the finite-population correction, so the population quantile sits at sample rank
+/// (n − 1)q + z·√(n q (1 − q)(1 − p)) for a standard normal z. The error is that map tabulated on a grid of levels, an
+/// asymmetric <see cref="ErrorKind.Empirical"/> distribution, never a normal one read off the interval's width.
 /// </summary>
 internal static class QuantileEstimator
 {
+    /// <summary>Grid points K of a quantile's error distribution.</summary>
+    public const int GridPoints = 64;
+
+    private static readonly double[] s_gridScores = GridScores();
+
     /// <summary>The q quantile of sorted values: x[h] interpolated at h = (n − 1) q.</summary>
     public static double Interpolate(ReadOnlySpan<double> sorted, double q)
     {
@@ -26,9 +34,15 @@ internal static class QuantileEstimator
         return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
     }
 
+    /// <param name="sorted">The sampled non-null values, ascending.</param>
+    /// <param name="q">The quantile level.</param>
+    /// <param name="nulls">Nulls skipped.</param>
+    /// <param name="p">Sample fraction.</param>
+    /// <param name="exact">True when every partition was read.</param>
+    /// <param name="options">Estimator settings.</param>
+    /// <param name="grid">Receives the error distribution (<see cref="GridPoints"/> values) when it is known.</param>
     public static FeatureEstimate Estimate(
-        ReadOnlySpan<double> sorted, double q, long nulls, double p, bool exact, EstimatorOptions options,
-        ulong seed, double[] distribution, int[] counts)
+        ReadOnlySpan<double> sorted, double q, long nulls, double p, bool exact, EstimatorOptions options, double[] grid)
     {
         var n = sorted.Length;
         var value = Interpolate(sorted, q);
@@ -39,66 +53,41 @@ internal static class QuantileEstimator
 
         if (n < options.MinSupport)
         {
-            return EstimateFactory.Unknown(value, n, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        if (options.QuantileError == QuantileErrorMode.Bootstrap)
+        // Rank spread of the population quantile; positions are 0-based, rounded outwards by half a rank (a continuity
+        // correction), so a band that ends at the edge of a run of ties includes the next distinct value.
+        var centre = (n - 1) * q;
+        var spread = Math.Sqrt(n * q * (1 - q) * (1 - p));
+        var reach = options.CriticalValue * spread + 0.5;
+        if (centre - reach < 0 || centre + reach > n - 1)
         {
-            Bootstrap(sorted, q, value, seed, distribution, counts);
-            return EstimateFactory.Empirical(value, distribution, n, nulls, p, options);
+            return EstimateFactory.Unknown(value, UnknownReason.BeyondSample, n, nulls, p);
         }
 
-        // Ranks n·q ± z·√(n q (1 − q)(1 − p)): the binomial spread of how many sampled values fall below the
-        // population quantile, with the finite-population correction.
-        var centre = n * q;
-        var half = options.CriticalValue * Math.Sqrt(n * q * (1 - q) * (1 - p));
-        var lowRank = Math.Clamp((int)Math.Floor(centre - half), 1, n);
-        var highRank = Math.Clamp((int)Math.Ceiling(centre + half), 1, n);
-        var low = Math.Min(sorted[lowRank - 1], value);
-        var high = Math.Max(sorted[highRank - 1], value);
-        return EstimateFactory.Interval(value, low, high, n, nulls, p, options);
+        for (var k = 0; k < GridPoints; k++)
+        {
+            var z = s_gridScores[k];
+            var position = centre + z * spread;
+            var rank = z < 0 ? (int)Math.Floor(position - 0.5) : (int)Math.Ceiling(position + 0.5);
+            grid[k] = sorted[Math.Clamp(rank, 0, n - 1)];
+        }
+
+        // The centre level holds the interpolated estimate itself, so the grid straddles it monotonically.
+        grid[GridPoints / 2 - 1] = Math.Min(grid[GridPoints / 2 - 1], value);
+        grid[GridPoints / 2] = Math.Max(grid[GridPoints / 2], value);
+        return EstimateFactory.Empirical(value, grid, n, nulls, p, options);
     }
 
-    /// <summary>
-    /// B resamples with replacement; each resample's quantile is found by counting draws per sorted position (linear,
-    /// no sort). Values are reflected around the estimate (basic bootstrap), so they describe the population quantile.
-    /// </summary>
-    private static void Bootstrap(ReadOnlySpan<double> sorted, double q, double value, ulong seed, double[] distribution, int[] counts)
+    private static double[] GridScores()
     {
-        var n = sorted.Length;
-        var rng = new Xoshiro256(seed);
-        var h = (n - 1) * q;
-        var lo = (int)Math.Floor(h);
-        var frac = h - lo;
-        var hits = counts.AsSpan(0, n);
-        for (var b = 0; b < distribution.Length; b++)
+        var scores = new double[GridPoints];
+        for (var k = 0; k < GridPoints; k++)
         {
-            hits.Clear();
-            for (var i = 0; i < n; i++)
-            {
-                hits[rng.NextInt(n)]++;
-            }
-
-            // Walk the cumulative counts to the sorted positions lo and lo + 1 of the resample.
-            double atLo = double.NaN, atHi = double.NaN;
-            var seen = 0;
-            for (var position = 0; position < n; position++)
-            {
-                seen += hits[position];
-                if (double.IsNaN(atLo) && seen > lo)
-                {
-                    atLo = sorted[position];
-                }
-
-                if (seen > lo + 1 || (lo + 1 >= n && !double.IsNaN(atLo)))
-                {
-                    atHi = lo + 1 >= n ? atLo : sorted[position];
-                    break;
-                }
-            }
-
-            var resampled = atLo + frac * (atHi - atLo);
-            distribution[b] = 2 * value - resampled;
+            scores[k] = NormalDistribution.InverseCdf((k + 0.5) / GridPoints); // the middle of value k's 1/K of probability
         }
+
+        return scores;
     }
 }

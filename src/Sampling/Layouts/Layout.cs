@@ -163,9 +163,15 @@ public sealed class Layout
         return new RowRange(start, end);
     }
 
-    /// <summary>Opens a cursor that samples the predicate's rows partition by partition and estimates <paramref name="aggregates"/>.</summary>
-    public SampleCursor OpenCursor(BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions? options = null) =>
-        new(this, predicate, aggregates, options ?? EstimatorOptions.Default);
+    /// <summary>
+    /// Opens a cursor that samples the predicate's rows partition by partition, in <paramref name="order"/>, and
+    /// estimates <paramref name="aggregates"/>. Give every request its own <see cref="PartitionOrder.Shuffled"/> order:
+    /// the default <see cref="PartitionOrder.Sequential"/> makes every cursor read the same first partitions, so their
+    /// errors are shared.
+    /// </summary>
+    public SampleCursor OpenCursor(
+        BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions? options = null, PartitionOrder order = default) =>
+        new(this, predicate, aggregates, options ?? EstimatorOptions.Default, order);
 
     internal LayoutPartition Partition(int partition) => Parts[partition];
 

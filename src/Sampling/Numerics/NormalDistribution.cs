@@ -75,32 +75,40 @@ public static class NormalDistribution
             return double.PositiveInfinity;
         }
 
-        const double pLow = 0.02425;
-        double x;
-        if (p < pLow)
-        {
-            var q = Math.Sqrt(-2 * Math.Log(p));
-            x = Tail(q);
-        }
-        else if (p <= 1 - pLow)
-        {
-            var q = p - 0.5;
-            var r = q * q;
-            x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
-                    + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
-                / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
-                    + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1);
-        }
-        else
-        {
-            var q = Math.Sqrt(-2 * Math.Log(1 - p));
-            x = -Tail(q);
-        }
+        var x = Acklam(p);
 
         // One Halley step: the approximation above is good to 1e-9; this brings it to the CDF's own accuracy.
         var e = Cdf(x) - p;
         var u = e * Sqrt2Pi * Math.Exp(x * x / 2);
         return x - u / (1 + x * u / 2);
+    }
+
+    /// <summary>
+    /// Φ⁻¹(p) for p strictly inside (0, 1) to a relative error of about 1.2e-9 (Acklam's rational approximation, no
+    /// refinement): several times cheaper than <see cref="InverseCdf"/>, and far more accurate than mapping QMC points
+    /// needs. No argument checks.
+    /// </summary>
+    public static double InverseCdfFast(double p) => Acklam(p);
+
+    private static double Acklam(double p)
+    {
+        const double pLow = 0.02425;
+        if (p < pLow)
+        {
+            return Tail(Math.Sqrt(-2 * Math.Log(p)));
+        }
+
+        if (p > 1 - pLow)
+        {
+            return -Tail(Math.Sqrt(-2 * Math.Log(1 - p)));
+        }
+
+        var q = p - 0.5;
+        var r = q * q;
+        return (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+                + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+            / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+                + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1);
 
         static double Tail(double q) =>
             (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
