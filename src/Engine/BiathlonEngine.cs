@@ -117,7 +117,12 @@ public sealed partial class BiathlonEngine : IDisposable
 
                 try
                 {
-                    tables[table.Name] = await TableCache.OpenAsync(table, layouts, cache, options.Progress, cancellationToken).ConfigureAwait(false);
+                    tables[table.Name] = await TableCache.OpenAsync(table, layouts, CensusColumnsFor(definition, table), cache, options.Progress, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                catch (SchemaException e) when (table.Census.Columns?.Contains(e.Column) == true)
+                {
+                    throw new PipelineSpecException(file, $"{table.JsonPath}.census.columns", e.Message, e);
                 }
                 catch (SchemaException e) when (table.TimeColumn is not null && e.Column == table.TimeColumn)
                 {
@@ -232,6 +237,38 @@ public sealed partial class BiathlonEngine : IDisposable
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// The census columns of a table: the spec's, or, by default, every column its queries SUM, AVG, VAR or STD (the
+    /// cache keeps the numeric ones); empty when the census is off.
+    /// </summary>
+    private static IReadOnlyList<string> CensusColumnsFor(PipelineDefinition definition, TableDefinition table)
+    {
+        if (!table.Census.Enabled)
+        {
+            return [];
+        }
+
+        if (table.Census.Columns is { } columns)
+        {
+            return columns;
+        }
+
+        var chosen = new List<string>();
+        foreach (var query in definition.Queries.Where(q => q.Table == table.Name))
+        {
+            foreach (var aggregate in query.Aggregates)
+            {
+                var spec = aggregate.Spec;
+                if (spec.Op is AggregateOp.Sum or AggregateOp.Avg or AggregateOp.Var or AggregateOp.Std && spec.Column is { } column && !chosen.Contains(column))
+                {
+                    chosen.Add(column);
+                }
+            }
+        }
+
+        return chosen;
     }
 
     private static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)

@@ -75,11 +75,12 @@ internal sealed class CompiledQuery
         return Layout.Bind(new RowPredicate { Keys = keys, From = from, To = to, Filters = Definition.Filters });
     }
 
-    /// <summary>Rows in the predicate's ranges over all partitions (before filters): 2 binary searches per partition.</summary>
+    /// <summary>Rows in the predicate's ranges over all partitions and the census (before filters): 2 binary searches per partition.</summary>
     public long EstimateRows(BoundPredicate predicate)
     {
         long rows = 0;
-        for (var p = 0; p < Layout.PartitionCount; p++)
+        var stored = Layout.PartitionCount + (Layout.HasCensus ? 1 : 0);
+        for (var p = 0; p < stored; p++)
         {
             rows += Layout.FindRange(predicate, p).Length;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Biathlon.Sampling;
@@ -7,12 +8,14 @@ namespace Biathlon.Engine.Runtime;
 
 /// <summary>
 /// Builds a pipeline table from its source file once and keeps it as Arrow IPC under a cache folder keyed by the
-/// source's path, size and modification time and the table options; later loads memory-map the cached copy.
+/// source's path, size and modification time and the table options (census included); later loads memory-map the
+/// cached copy.
 /// </summary>
 internal static class TableCache
 {
     public static async Task<PartitionedTable> OpenAsync(
-        TableDefinition table, IReadOnlyList<LayoutSpec> layouts, string cacheRoot, IProgress<string>? progress, CancellationToken cancellationToken)
+        TableDefinition table, IReadOnlyList<LayoutSpec> layouts, IReadOnlyList<string> censusColumns, string cacheRoot, IProgress<string>? progress,
+        CancellationToken cancellationToken)
     {
         if (!File.Exists(table.Source))
         {
@@ -21,12 +24,17 @@ internal static class TableCache
 
         var info = new FileInfo(table.Source);
         var identity = new StringBuilder()
-            .Append("format 1|").Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks)
+            .Append("format 2|").Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks)
             .Append('|').Append(table.Partitions).Append('|').Append(table.Seed).Append('|').Append(table.TimeColumn);
         foreach (var layout in layouts)
         {
             identity.Append('|').Append(layout.Name).Append(':').AppendJoin(',', layout.KeyColumns);
         }
+
+        identity.Append("|census:").AppendJoin(',', censusColumns)
+            .Append(':').Append(table.Census.Fence.ToString("R", CultureInfo.InvariantCulture))
+            .Append(':').Append(table.Census.MaxShare.ToString("R", CultureInfo.InvariantCulture))
+            .Append(':').Append(table.Census.Columns is null ? "auto" : "given");
 
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())))[..16].ToLowerInvariant();
         var folder = Path.Combine(cacheRoot, $"{table.Name}-{hash}");
@@ -38,6 +46,11 @@ internal static class TableCache
 
         progress?.Report($"table '{table.Name}': reading {table.Source}");
         var raw = await TableReader.ReadFileAsync(table.Source, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Chosen columns keep only the numeric ones (a COUNT-free SUM over a timestamp has no tail to fence); given ones are checked.
+        var census = table.Census.Columns is null
+            ? censusColumns.Where(c => raw.Schema.Contains(c) && raw.Schema.Column(c).Type is ColumnType.Double or ColumnType.Int64).ToArray()
+            : censusColumns;
         var built = PartitionedTable.Build(raw, new TableOptions
         {
             Name = table.Name,
@@ -45,6 +58,7 @@ internal static class TableCache
             Seed = table.Seed,
             TimeColumn = table.TimeColumn,
             Layouts = layouts,
+            Census = census.Count == 0 ? null : new CensusOptions { Columns = census, Fence = table.Census.Fence, MaxShare = table.Census.MaxShare },
         }, new InlineProgress(progress));
 
         // Save beside the final folder and rename, so a crash never leaves a half-written cache entry behind.

@@ -85,7 +85,25 @@ public sealed record PipelineDefinition
 }
 
 /// <summary>A table: source file, time column, partitions and seed.</summary>
-public sealed record TableDefinition(string Name, string Source, string? TimeColumn, int Partitions, ulong Seed, string JsonPath);
+public sealed record TableDefinition(string Name, string Source, string? TimeColumn, int Partitions, ulong Seed, string JsonPath)
+{
+    /// <summary>The table's census stratum (default: on, over the columns its queries SUM, AVG, VAR or STD).</summary>
+    public CensusDefinition Census { get; init; } = CensusDefinition.Auto;
+}
+
+/// <summary>
+/// A table's census stratum (an outlier index, <see cref="Sampling.CensusOptions"/>): rows beyond Tukey's far-out
+/// fences of its columns are read exactly by every request, so a heavy tail's few huge rows cannot decide a sample.
+/// </summary>
+/// <param name="Enabled">False: no census; every row is sampled.</param>
+/// <param name="Columns">The census columns; null: every Double or Int64 column the table's queries SUM, AVG, VAR or STD.</param>
+/// <param name="Fence">k of the fences Q1 − k·IQR and Q3 + k·IQR.</param>
+/// <param name="MaxShare">Largest share of rows one fence may select (per column and tail).</param>
+public sealed record CensusDefinition(bool Enabled, IReadOnlyList<string>? Columns, double Fence, double MaxShare)
+{
+    /// <summary>The default: enabled, columns chosen from the queries, k = 3, at most 5% per column and tail.</summary>
+    public static CensusDefinition Auto { get; } = new(true, null, 3, 0.05);
+}
 
 /// <summary>A request field.</summary>
 public sealed record RequestFieldDefinition(string Name, RequestFieldType Type);

@@ -164,10 +164,46 @@ public static class PipelineSpecLoader
                     throw Fail($"{path}.partitions", $"must lie in [1, 65536] (got {table.Partitions}).");
                 }
 
-                result.Add(new TableDefinition(tableName, source, table.TimeColumn, table.Partitions ?? 100, table.Seed ?? 0, path));
+                result.Add(new TableDefinition(tableName, source, table.TimeColumn, table.Partitions ?? 100, table.Seed ?? 0, path)
+                {
+                    Census = Census(table.Census, $"{path}.census"),
+                });
             }
 
             return result;
+        }
+
+        private CensusDefinition Census(CensusJson? census, string path)
+        {
+            if (census is null)
+            {
+                return CensusDefinition.Auto;
+            }
+
+            var defaults = CensusDefinition.Auto;
+            if (census.Fence is { } fence && !(fence >= 0 && double.IsFinite(fence)))
+            {
+                throw Fail($"{path}.fence", $"must be finite and at least 0 (got {fence.ToString(CultureInfo.InvariantCulture)}).");
+            }
+
+            if (census.MaxShare is { } share && !(share > 0 && share < 0.5))
+            {
+                throw Fail($"{path}.maxShare", $"must lie in (0, 0.5) (got {share.ToString(CultureInfo.InvariantCulture)}).");
+            }
+
+            if (census.Columns is { } columns)
+            {
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    if (string.IsNullOrWhiteSpace(columns[c]))
+                    {
+                        throw Fail($"{path}.columns[{c}]", "must name a column.");
+                    }
+                }
+            }
+
+            return new CensusDefinition(
+                census.Enabled ?? defaults.Enabled, census.Columns, census.Fence ?? defaults.Fence, census.MaxShare ?? defaults.MaxShare);
         }
 
         private List<RequestFieldDefinition> Request(List<RequestFieldJson>? fields)

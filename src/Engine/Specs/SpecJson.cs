@@ -40,6 +40,19 @@ internal sealed class TableJson
     public int? Partitions { get; set; }
 
     public ulong? Seed { get; set; }
+
+    public CensusJson? Census { get; set; }
+}
+
+internal sealed class CensusJson
+{
+    public bool? Enabled { get; set; }
+
+    public List<string>? Columns { get; set; }
+
+    public double? Fence { get; set; }
+
+    public double? MaxShare { get; set; }
 }
 
 internal sealed class RequestFieldJson

@@ -117,6 +117,25 @@ internal sealed class ColumnAccumulator
         return target;
     }
 
+    /// <summary>Adds everything <paramref name="other"/> (same column and aggregates) holds: folds a census into the sample once a cursor is exact.</summary>
+    public void Absorb(ColumnAccumulator other)
+    {
+        Moments.Merge(other.Moments, MomentOrder);
+        NonNull += other.NonNull;
+        Nulls += other.Nulls;
+        if (other.Extremes is { } extremes)
+        {
+            Extremes?.Add(extremes.Largest);
+            Extremes?.Add(extremes.Smallest);
+        }
+
+        if (other.Sorted is { } sorted)
+        {
+            Sorted?.Add(sorted.Values);
+            Sorted?.Commit();
+        }
+    }
+
     /// <summary>Call after a widening: merges the new partitions' values into the sorted sample.</summary>
     public void EndWidening() => Sorted?.Commit();
 

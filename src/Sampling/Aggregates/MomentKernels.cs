@@ -24,7 +24,7 @@ internal static class MomentKernels
         var state = order >= 4 ? Order4(values) : Order2(values);
         if (!double.IsNaN(state.Mean) && !double.IsNaN(state.M2) && !double.IsNaN(state.M4))
         {
-            return order >= 4 ? WithExtent(state, values) : state;
+            return state;
         }
 
         return SkipNulls(values, order, out nulls);
@@ -169,53 +169,16 @@ internal static class MomentKernels
             chunk[filled++] = v;
             if (filled == ChunkLength)
             {
-                state.Merge(order >= 4 ? WithExtent(Order4(chunk), chunk) : Order2(chunk), order);
+                state.Merge(order >= 4 ? Order4(chunk) : Order2(chunk), order);
                 filled = 0;
             }
         }
 
         if (filled > 0)
         {
-            var rest = chunk[..filled];
-            state.Merge(order >= 4 ? WithExtent(Order4(rest), rest) : Order2(rest), order);
+            state.Merge(order >= 4 ? Order4(chunk[..filled]) : Order2(chunk[..filled]), order);
         }
 
-        return state;
-    }
-
-    /// <summary>Adds the smallest and largest of <paramref name="x"/> (no NaN) to its moments: the tail diagnostics need them.</summary>
-    private static MomentState WithExtent(MomentState state, ReadOnlySpan<double> x)
-    {
-        var width = Vector<double>.Count;
-        ref var origin = ref MemoryMarshal.GetReference(x);
-        double min = x[0], max = x[0];
-        var i = 0;
-        if (x.Length >= width)
-        {
-            var vMin = Vector.LoadUnsafe(ref origin);
-            var vMax = vMin;
-            for (i = width; i <= x.Length - width; i += width)
-            {
-                var v = Vector.LoadUnsafe(ref origin, (nuint)i);
-                vMin = Vector.Min(vMin, v);
-                vMax = Vector.Max(vMax, v);
-            }
-
-            for (var k = 0; k < width; k++)
-            {
-                min = Math.Min(min, vMin[k]);
-                max = Math.Max(max, vMax[k]);
-            }
-        }
-
-        for (; i < x.Length; i++)
-        {
-            min = Math.Min(min, x[i]);
-            max = Math.Max(max, x[i]);
-        }
-
-        state.Min = min;
-        state.Max = max;
         return state;
     }
 

@@ -1,7 +1,7 @@
 namespace Biathlon.Sampling;
 
 /// <summary>
-/// Count, mean, central moment sums (M2 = Σ(x−mean)², M3, M4) and, with order 4, the extremes of a set of values. Two states merge exactly
+/// Count, mean and central moment sums (M2 = Σ(x−mean)², M3, M4) of a set of values. Two states merge exactly
 /// (Chan et al. for M2, Pébay's formulas for M3 and M4), which is how widening adds a partition without rescanning.
 /// </summary>
 internal struct MomentState
@@ -12,12 +12,6 @@ internal struct MomentState
     public double M3;
     public double M4;
 
-    /// <summary>Smallest value (kept with order 4 only).</summary>
-    public double Min;
-
-    /// <summary>Largest value (kept with order 4 only).</summary>
-    public double Max;
-
     /// <summary>Σx, recovered from the count and mean.</summary>
     public readonly double Sum => Count * Mean;
 
@@ -26,16 +20,6 @@ internal struct MomentState
 
     /// <summary>Σx³, recovered from the moments (needs order 4).</summary>
     public readonly double SumOfCubes => M3 + 3 * Mean * M2 + Count * Mean * Mean * Mean;
-
-    /// <summary>The largest squared deviation from the mean of any value: the biggest single contribution to M2.</summary>
-    public readonly double LargestSquaredDeviation
-    {
-        get
-        {
-            var d = Math.Max(Max - Mean, Mean - Min);
-            return d * d;
-        }
-    }
 
     /// <summary>Sample variance with divisor n − 1 (NaN below two values).</summary>
     public readonly double SampleVariance => Count > 1 ? Math.Max(M2, 0) / (Count - 1) : double.NaN;
@@ -53,9 +37,6 @@ internal struct MomentState
             this = other;
             return;
         }
-
-        Min = Math.Min(Min, other.Min);
-        Max = Math.Max(Max, other.Max);
 
         double na = Count, nb = other.Count, n = na + nb;
         var delta = other.Mean - Mean;

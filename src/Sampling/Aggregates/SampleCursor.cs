@@ -5,7 +5,9 @@ namespace Biathlon.Sampling;
 /// <summary>
 /// A growing sample of one predicate's rows and the running state of its aggregates. The sample at fraction z is the
 /// first P·z partitions of the cursor's <see cref="PartitionOrder"/>; <see cref="WidenTo"/> reads only partitions not
-/// yet read and merges them into the running state, so no row is ever read twice. Not thread-safe: one cursor serves
+/// yet read and merges them into the running state, so no row is ever read twice. When the table has a census
+/// stratum, the first widening also reads the predicate's census rows in full, into a state of their own, and every
+/// estimate combines the exact census with the sampled rest. Not thread-safe: one cursor serves
 /// one request. Dispose it when done: quantile and distinct-count samples hold pooled buffers.
 /// </summary>
 public sealed class SampleCursor : IDisposable
@@ -17,6 +19,8 @@ public sealed class SampleCursor : IDisposable
     private readonly AggregateSpec[] _aggregates;
     private readonly EstimatorOptions _options;
     private readonly ColumnAccumulator[] _accumulators;
+    private ColumnAccumulator[]? _census;
+    private long _censusRowsMatched;
     private readonly int[] _accumulatorOf;
     private readonly double[]?[] _grids;
     private readonly (int X, int Y)[] _pairs;
@@ -70,6 +74,22 @@ public sealed class SampleCursor : IDisposable
         }
 
         _accumulators = [.. accumulators];
+        if (layout.HasCensus)
+        {
+            _census = new ColumnAccumulator[_accumulators.Length];
+            for (var a = 0; a < _census.Length; a++)
+            {
+                _census[a] = new ColumnAccumulator(_accumulators[a].Ordinal, _accumulators[a].Type);
+            }
+
+            for (var i = 0; i < _aggregates.Length; i++)
+            {
+                if (_accumulatorOf[i] >= 0)
+                {
+                    _census[_accumulatorOf[i]].Require(_aggregates[i].Op);
+                }
+            }
+        }
 
         // Columns with moments pairwise: their co-moments correlate AVG/SUM errors across columns of this query.
         var pairs = new List<(int, int)>();
@@ -106,10 +126,10 @@ public sealed class SampleCursor : IDisposable
     /// <summary>True once every partition has been read: every estimate is then exact.</summary>
     public bool IsExact => PartitionsRead == _layout.PartitionCount;
 
-    /// <summary>Rows inside the predicate's ranges read so far (before extra filters).</summary>
+    /// <summary>Rows inside the predicate's ranges read so far (before extra filters), census rows included.</summary>
     public long RowsScanned { get; private set; }
 
-    /// <summary>Rows read so far that passed the extra filters.</summary>
+    /// <summary>Rows read so far that passed the extra filters, census rows included.</summary>
     public long RowsMatched { get; private set; }
 
     /// <summary>
@@ -137,10 +157,13 @@ public sealed class SampleCursor : IDisposable
             throw new QueryException("partitions", $"Partition count must lie in [1, {total}] (got {partitions}).");
         }
 
-        if (PartitionsRead == 0 && partitions == total)
+        var first = PartitionsRead == 0;
+        if (first && partitions == total)
         {
-            // Exact from the first read: no estimate will carry an error, so keep only what the values need.
+            // Exact from the first read: no estimate will carry an error, so keep only what the values need, census
+            // rows included.
             _valuesOnly = true;
+            _census = null;
             foreach (var acc in _accumulators)
             {
                 acc.KeepValuesOnly();
@@ -150,9 +173,18 @@ public sealed class SampleCursor : IDisposable
         var buffer = _accumulators.Length == 0 ? null : ArrayPool<double>.Shared.Rent(_accumulators.Length * ChunkLength);
         try
         {
+            if (first && _layout.HasCensus)
+            {
+                ReadPartition(total, buffer, _census ?? _accumulators, census: true);
+                foreach (var acc in _census ?? [])
+                {
+                    acc.EndWidening();
+                }
+            }
+
             for (var k = PartitionsRead; k < partitions; k++)
             {
-                ReadPartition(Order.PartitionAt(k, total), buffer);
+                ReadPartition(Order.PartitionAt(k, total), buffer, _accumulators, census: false);
             }
         }
         finally
@@ -170,6 +202,17 @@ public sealed class SampleCursor : IDisposable
         }
 
         PartitionsRead = Math.Max(PartitionsRead, partitions);
+        if (IsExact && _census is { } census)
+        {
+            // Every row is read: the strata merge and every estimate is exact.
+            for (var a = 0; a < _accumulators.Length; a++)
+            {
+                _accumulators[a].Absorb(census[a]);
+                census[a].Sorted?.Dispose();
+            }
+
+            _census = null;
+        }
     }
 
     /// <summary>The estimate of aggregate <paramref name="index"/> from the sample read so far.</summary>
@@ -185,33 +228,38 @@ public sealed class SampleCursor : IDisposable
         var exact = IsExact;
         if (_accumulatorOf[index] < 0)
         {
-            return ClosedFormEstimators.Count(RowsMatched, 0, p, exact, _options);
+            return ClosedFormEstimators.Count(RowsMatched - _censusRowsMatched, _censusRowsMatched, 0, p, exact, _options);
         }
 
         var acc = _accumulators[_accumulatorOf[index]];
+        var census = _census?[_accumulatorOf[index]];
+        var censusMoments = census?.Moments ?? default;
+        var nulls = acc.Nulls + (census?.Nulls ?? 0);
         switch (spec.Op)
         {
             case AggregateOp.Count:
-                return ClosedFormEstimators.Count(acc.NonNull, acc.Nulls, p, exact, _options);
+                return ClosedFormEstimators.Count(acc.NonNull, census?.NonNull ?? 0, nulls, p, exact, _options);
             case AggregateOp.Sum:
-                return ClosedFormEstimators.Sum(acc.Moments, acc.Nulls, p, exact, _options);
+                return ClosedFormEstimators.Sum(acc.Moments, censusMoments, nulls, p, exact, _options);
             case AggregateOp.Avg:
-                return ClosedFormEstimators.Avg(acc.Moments, acc.Nulls, p, exact, _options);
+                return ClosedFormEstimators.Avg(acc.Moments, censusMoments, nulls, p, exact, _options);
             case AggregateOp.Var:
-                return ClosedFormEstimators.Var(acc.Moments, acc.Nulls, p, exact, _options);
+                return ClosedFormEstimators.Var(acc.Moments, censusMoments, nulls, p, exact, _options);
             case AggregateOp.Std:
-                return ClosedFormEstimators.Std(acc.Moments, acc.Nulls, p, exact, _options);
+                return ClosedFormEstimators.Std(acc.Moments, censusMoments, nulls, p, exact, _options);
             case AggregateOp.Min or AggregateOp.Max:
             {
                 var isMax = spec.Op == AggregateOp.Max;
-                return ExtremeEstimator.Estimate(isMax ? acc.Extremes!.Largest : acc.Extremes!.Smallest, isMax, acc.NonNull, acc.Nulls, p, exact);
+                var sampled = isMax ? acc.Extremes!.Largest : acc.Extremes!.Smallest;
+                var exactPart = census is null ? default : isMax ? census.Extremes!.Largest : census.Extremes!.Smallest;
+                return ExtremeEstimator.Estimate(sampled, exactPart, isMax, acc.NonNull + (census?.NonNull ?? 0), nulls, p, exact);
             }
 
             case AggregateOp.CountDistinct:
-                return DistinctCountEstimator.Estimate(acc.Sorted!.Values, acc.Nulls, p, exact);
+                return DistinctCountEstimator.Estimate(acc.Sorted!.Values, nulls, p, exact);
             default:
                 return QuantileEstimator.Estimate(
-                    acc.Sorted!.Values, spec.EffectiveQuantile, acc.Nulls, p, exact, _options,
+                    acc.Sorted!.Values, census is null ? default : census.Sorted!.Values, spec.EffectiveQuantile, nulls, p, exact, _options,
                     _grids[index] ??= new double[QuantileEstimator.GridPoints]);
         }
     }
@@ -276,7 +324,7 @@ public sealed class SampleCursor : IDisposable
 
         if (kindA == InfluenceKind.Rows)
         {
-            return kindB == InfluenceKind.Rows ? RowsMatched : WithAllRows(b, kindB);
+            return kindB == InfluenceKind.Rows ? RowsMatched - _censusRowsMatched : WithAllRows(b, kindB);
         }
 
         var accA = _accumulatorOf[a];
@@ -441,7 +489,8 @@ public sealed class SampleCursor : IDisposable
         }
     }
 
-    private void ReadPartition(int p, double[]? buffer)
+    /// <summary>Reads the predicate's rows of partition <paramref name="p"/> into <paramref name="target"/> (the census into its own state).</summary>
+    private void ReadPartition(int p, double[]? buffer, ColumnAccumulator[] target, bool census)
     {
         var range = _layout.FindRange(_predicate, p);
         if (range.IsEmpty)
@@ -451,27 +500,37 @@ public sealed class SampleCursor : IDisposable
 
         var partition = _layout.Partition(p);
         RowsScanned += range.Length;
+        var matchedBefore = RowsMatched;
         if (_predicate.HasFilters)
         {
-            ReadFiltered(partition, range, buffer);
-            return;
+            ReadFiltered(partition, range, buffer, target, census);
         }
-
-        RowsMatched += range.Length;
-        if (buffer is null)
+        else
         {
-            return;
+            RowsMatched += range.Length;
+            if (buffer is not null)
+            {
+                ReadAll(partition, range, buffer, target, census);
+            }
         }
 
+        if (census && !ReferenceEquals(target, _accumulators))
+        {
+            _censusRowsMatched += RowsMatched - matchedBefore;
+        }
+    }
+
+    private void ReadAll(LayoutPartition partition, RowRange range, double[] buffer, ColumnAccumulator[] target, bool census)
+    {
         for (var start = range.Start; start < range.End; start += ChunkLength)
         {
             var chunk = new RowRange(start, Math.Min(start + ChunkLength, range.End));
-            for (var a = 0; a < _accumulators.Length; a++)
+            for (var a = 0; a < target.Length; a++)
             {
-                _accumulators[a].AddValues(_accumulators[a].Load(partition, chunk, Slot(buffer, a)));
+                target[a].AddValues(target[a].Load(partition, chunk, Slot(buffer, a)));
             }
 
-            if (_pairs.Length > 0 && !_valuesOnly)
+            if (_pairs.Length > 0 && !_valuesOnly && !census)
             {
                 for (var k = 0; k < _pairs.Length; k++)
                 {
@@ -482,7 +541,7 @@ public sealed class SampleCursor : IDisposable
         }
     }
 
-    private void ReadFiltered(LayoutPartition partition, RowRange range, double[]? buffer)
+    private void ReadFiltered(LayoutPartition partition, RowRange range, double[]? buffer, ColumnAccumulator[] target, bool census)
     {
         Span<bool> pass = stackalloc bool[ChunkLength];
         Span<int> selected = stackalloc int[ChunkLength];
@@ -511,12 +570,12 @@ public sealed class SampleCursor : IDisposable
                 continue;
             }
 
-            for (var a = 0; a < _accumulators.Length; a++)
+            for (var a = 0; a < target.Length; a++)
             {
-                _accumulators[a].AddValues(_accumulators[a].Gather(partition, start, selected[..count], Slot(buffer, a)));
+                target[a].AddValues(target[a].Gather(partition, start, selected[..count], Slot(buffer, a)));
             }
 
-            if (_pairs.Length > 0 && !_valuesOnly)
+            if (_pairs.Length > 0 && !_valuesOnly && !census)
             {
                 for (var k = 0; k < _pairs.Length; k++)
                 {
@@ -542,6 +601,11 @@ public sealed class SampleCursor : IDisposable
     public void Dispose()
     {
         foreach (var acc in _accumulators)
+        {
+            acc.Sorted?.Dispose();
+        }
+
+        foreach (var acc in _census ?? [])
         {
             acc.Sorted?.Dispose();
         }

@@ -1,134 +1,129 @@
 namespace Biathlon.Sampling;
 
 /// <summary>
-/// COUNT, SUM, AVG, VAR and STD from a Bernoulli(p) sample of a group of unknown size, with closed-form errors that
-/// include the finite-population correction (1 − p), so every error reaches zero as p reaches one.
+/// COUNT, SUM, AVG, VAR and STD from a Bernoulli(p) sample of a group of unknown size, plus the group's census rows
+/// (read exactly; none when the table has no census), with closed-form errors that include the finite-population
+/// correction (1 − p), so every error reaches zero as p reaches one. Only the sampled stratum carries error: with
+/// weights 1 for census rows and 1/p for sampled ones, each estimator is linearised into per-row influence values ψ
+/// and Var ≈ (1 − p)/p² · Σ_sampled ψ².
 /// </summary>
 /// <remarks>
-/// COUNT, SUM and AVG carry the skewness of their estimator, (1 − 2p)/√(1 − p) · Σψ³ / (Σψ²)^{3/2} over the sampled
-/// rows' influence values ψ (1, x and x − x̄), and are reported <see cref="ErrorKind.SkewCorrected"/>: on a right-skewed
-/// column a sample that misses the few large rows has both a low mean and a low spread, so a symmetric interval misses
-/// low far more often than high. Beyond <see cref="EstimatorOptions.MaxSkewness"/> the correction is not trusted and the
-/// error is unknown. VAR and STD are log-normal with the kurtosis-based variance of s²; beyond
-/// <see cref="EstimatorOptions.MaxLogSpread"/> they are unknown.
+/// COUNT, SUM and AVG carry the skewness of their estimator, (1 − 2p)/√(1 − p) · Σψ³ / (Σψ²)^{3/2}, and are reported
+/// <see cref="ErrorKind.SkewCorrected"/>: on a right-skewed column a sample that misses the larger rows has both a low
+/// mean and a low spread, so a symmetric interval misses low more often than high. Beyond
+/// <see cref="EstimatorOptions.MaxSkewness"/> the correction is not trusted and the error is unknown. VAR and STD are
+/// log-normal with the fourth-moment variance of s²; beyond <see cref="EstimatorOptions.MaxLogSpread"/> they are unknown.
 /// </remarks>
 internal static class ClosedFormEstimators
 {
-    /// <summary>COUNT: M̂ = n / p, Var = n (1 − p) / p².</summary>
-    public static FeatureEstimate Count(long n, long nulls, double p, bool exact, EstimatorOptions options)
+    /// <summary>COUNT: M̂ = n_c + n / p, Var = n (1 − p) / p².</summary>
+    public static FeatureEstimate Count(long sampled, long census, long nulls, double p, bool exact, EstimatorOptions options)
     {
         if (exact)
         {
-            return EstimateFactory.Exact(n, n, nulls);
+            return EstimateFactory.Exact(census + sampled, census + sampled, nulls);
         }
 
-        var value = n / p;
-        if (n < options.MinSupport)
+        var value = census + sampled / p;
+        var n = census + sampled;
+        if (sampled < options.MinSupport)
         {
             return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        var skewness = SkewFactor(p) / Math.Sqrt(n);
-        return Skewed(value, n * (1 - p) / (p * p), skewness, n, nulls, p, options);
+        return Skewed(value, sampled * (1 - p) / (p * p), SkewFactor(p) / Math.Sqrt(sampled), n, nulls, p, options);
     }
 
-    /// <summary>SUM: Ŝ = Σx / p, Var = (1 − p) / p² · Σx² over the sampled values.</summary>
-    public static FeatureEstimate Sum(in MomentState m, long nulls, double p, bool exact, EstimatorOptions options)
+    /// <summary>SUM: Ŝ = Σ_c x + Σ x / p, Var = (1 − p) / p² · Σ x² over the sampled values.</summary>
+    public static FeatureEstimate Sum(in MomentState sampled, in MomentState census, long nulls, double p, bool exact, EstimatorOptions options)
     {
+        var n = sampled.Count + census.Count;
         if (exact)
         {
-            return EstimateFactory.Exact(m.Sum, m.Count, nulls);
+            return EstimateFactory.Exact(sampled.Sum + census.Sum, n, nulls);
         }
 
-        var value = m.Sum / p;
-        if (m.Count < options.MinSupport)
+        var value = census.Sum + sampled.Sum / p;
+        if (sampled.Count < options.MinSupport)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        var squares = m.SumOfSquares;
-        var largest = Math.Max(m.Max * m.Max, m.Min * m.Min);
-        if (squares > 0 && largest / squares > options.MaxMeanShare)
-        {
-            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, m.Count, nulls, p);
-        }
-
-        var skewness = squares > 0 ? SkewFactor(p) * m.SumOfCubes / (squares * Math.Sqrt(squares)) : 0;
-        return Skewed(value, (1 - p) / (p * p) * squares, skewness, m.Count, nulls, p, options);
+        var squares = sampled.SumOfSquares;
+        var skewness = squares > 0 ? SkewFactor(p) * sampled.SumOfCubes / (squares * Math.Sqrt(squares)) : 0;
+        return Skewed(value, (1 - p) / (p * p) * squares, skewness, n, nulls, p, options);
     }
 
-    /// <summary>AVG: the sample mean, Var ≈ (1 − p) s² / n (ratio estimator).</summary>
-    public static FeatureEstimate Avg(in MomentState m, long nulls, double p, bool exact, EstimatorOptions options)
+    /// <summary>AVG: the ratio R = Ŝ / M̂, Var ≈ (1 − p)/p² · Σ (x − R)² / M̂² over the sampled values.</summary>
+    public static FeatureEstimate Avg(in MomentState sampled, in MomentState census, long nulls, double p, bool exact, EstimatorOptions options)
     {
-        var value = m.Count > 0 ? m.Mean : double.NaN;
+        var n = sampled.Count + census.Count;
+        var size = census.Count + sampled.Count / p;
+        var value = n > 0 ? (census.Sum + sampled.Sum / p) / size : double.NaN;
         if (exact)
         {
-            return EstimateFactory.Exact(value, m.Count, nulls);
+            return EstimateFactory.Exact(value, n, nulls);
         }
 
-        if (m.Count < options.MinSupport)
+        if (sampled.Count < options.MinSupport)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        if (m.M2 > 0 && m.LargestSquaredDeviation / m.M2 > options.MaxMeanShare)
-        {
-            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, m.Count, nulls, p);
-        }
-
-        var skewness = m.M2 > 0 ? SkewFactor(p) * m.M3 / (m.M2 * Math.Sqrt(m.M2)) : 0;
-        return Skewed(value, (1 - p) * m.SampleVariance / m.Count, skewness, m.Count, nulls, p, options);
+        var d = sampled.Mean - value;
+        var e2 = sampled.M2 + sampled.Count * d * d;
+        var e3 = sampled.M3 + 3 * d * sampled.M2 + sampled.Count * d * d * d;
+        var skewness = e2 > 0 ? SkewFactor(p) * e3 / (e2 * Math.Sqrt(e2)) : 0;
+        return Skewed(value, (1 - p) / (p * p) * e2 / (size * size), skewness, n, nulls, p, options);
     }
 
     /// <summary>
-    /// VAR_SAMP: s², Var(s²) ≈ (1 − p) (m₄ − s⁴ (n − 3)/(n − 1)) / n with m₄ the sample's fourth central moment, on
-    /// the log scale.
+    /// VAR_SAMP of the group: the census rows' exact spread plus the sampled stratum's (its s² scaled to its estimated
+    /// size), about the estimated mean; Var(σ̂²) ≈ (1 − p)/p² · Σ((x − R)² − σ̂²)² / (M̂ − 1)², on the log scale.
     /// </summary>
-    public static FeatureEstimate Var(in MomentState m, long nulls, double p, bool exact, EstimatorOptions options)
+    public static FeatureEstimate Var(in MomentState sampled, in MomentState census, long nulls, double p, bool exact, EstimatorOptions options)
     {
-        var value = m.SampleVariance;
+        var (value, errorVariance, n) = Variance(sampled, census, p, exact);
         if (exact)
         {
-            return EstimateFactory.Exact(value, m.Count, nulls);
+            return EstimateFactory.Exact(value, n, nulls);
         }
 
-        if (m.Count < options.MinSupport)
+        if (sampled.Count < options.MinSupport)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        var errorVariance = VarianceOfVariance(m, p);
-        if (TailDecides(m, options) || (value > 0 && Math.Sqrt(errorVariance) / value > options.MaxLogSpread))
+        if (value > 0 && Math.Sqrt(errorVariance) / value > options.MaxLogSpread)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, n, nulls, p);
         }
 
-        return EstimateFactory.LogNormal(value, errorVariance, m.Count, nulls, p, options);
+        return EstimateFactory.LogNormal(value, errorVariance, n, nulls, p, options);
     }
 
-    /// <summary>STDDEV_SAMP: s, by the delta method Var(s) ≈ Var(s²) / (4 s²), on the log scale.</summary>
-    public static FeatureEstimate Std(in MomentState m, long nulls, double p, bool exact, EstimatorOptions options)
+    /// <summary>STDDEV_SAMP: √VAR, by the delta method Var(s) ≈ Var(s²) / (4 s²), on the log scale.</summary>
+    public static FeatureEstimate Std(in MomentState sampled, in MomentState census, long nulls, double p, bool exact, EstimatorOptions options)
     {
-        var variance = m.SampleVariance;
+        var (variance, varianceOfVariance, n) = Variance(sampled, census, p, exact);
         var value = Math.Sqrt(variance);
         if (exact)
         {
-            return EstimateFactory.Exact(value, m.Count, nulls);
+            return EstimateFactory.Exact(value, n, nulls);
         }
 
-        if (m.Count < options.MinSupport)
+        if (sampled.Count < options.MinSupport)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.BelowMinimumSupport, n, nulls, p);
         }
 
-        var varianceOfVariance = VarianceOfVariance(m, p);
-        if (TailDecides(m, options) || (variance > 0 && Math.Sqrt(varianceOfVariance) / variance > options.MaxLogSpread))
+        if (variance > 0 && Math.Sqrt(varianceOfVariance) / variance > options.MaxLogSpread)
         {
-            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, m.Count, nulls, p);
+            return EstimateFactory.Unknown(value, UnknownReason.HeavyTail, n, nulls, p);
         }
 
         var errorVariance = variance > 0 ? varianceOfVariance / (4 * variance) : 0;
-        return EstimateFactory.LogNormal(value, errorVariance, m.Count, nulls, p, options);
+        return EstimateFactory.LogNormal(value, errorVariance, n, nulls, p, options);
     }
 
     /// <summary>(1 − 2p)/√(1 − p): how Bernoulli sampling of a fraction p scales the skewness of a total's estimator.</summary>
@@ -147,11 +142,34 @@ internal static class ClosedFormEstimators
             : EstimateFactory.SkewCorrected(value, variance, skewness, n, nulls, p, options);
     }
 
-    /// <summary>True when one sampled row holds more than the allowed share of Σ(x − x̄)⁴.</summary>
-    private static bool TailDecides(in MomentState m, EstimatorOptions options)
+    /// <summary>The group's sample variance and the variance of that estimate (0 when exact), and the rows behind it.</summary>
+    private static (double Value, double ErrorVariance, long Rows) Variance(in MomentState sampled, in MomentState census, double p, bool exact)
     {
-        var largest = m.LargestSquaredDeviation;
-        return m.M4 > 0 && largest * largest / m.M4 > options.MaxVarianceShare;
+        long n = sampled.Count + census.Count;
+        if (exact)
+        {
+            return (sampled.SampleVariance, 0, n); // an exact cursor has folded its census into the sampled state
+        }
+
+        if (census.Count == 0)
+        {
+            return (sampled.SampleVariance, VarianceOfVariance(sampled, p), n);
+        }
+
+        var sampledSize = sampled.Count / p;
+        var size = census.Count + sampledSize;
+        var mean = (census.Sum + sampled.Sum / p) / size;
+        var dc = census.Mean - mean;
+        var d = sampled.Mean - mean;
+        var within = sampled.Count > 1 ? (sampledSize - 1) * sampled.SampleVariance : 0;
+        var spread = census.M2 + census.Count * dc * dc + within + sampledSize * d * d;
+        var value = size > 1 ? spread / (size - 1) : double.NaN;
+
+        // Influence ψ = (x − R)² − σ̂² of every sampled row, from the stratum's moments about its own mean.
+        var e2 = sampled.M2 + sampled.Count * d * d;
+        var e4 = sampled.M4 + 4 * d * sampled.M3 + 6 * d * d * sampled.M2 + sampled.Count * d * d * d * d;
+        var psi = Math.Max(e4 - 2 * value * e2 + sampled.Count * value * value, 0);
+        return (value, (1 - p) / (p * p) * psi / ((size - 1) * (size - 1)), n);
     }
 
     private static double VarianceOfVariance(in MomentState m, double p)

@@ -16,18 +16,7 @@ public sealed class EstimatorOptions
     /// Largest standard error of log VAR (twice that of log STD) that is trusted (default 0.35, positive); beyond it
     /// the error is unknown (<see cref="UnknownReason.HeavyTail"/>).
     /// </param>
-    /// <param name="maxMeanShare">
-    /// Largest share of Σ(x − x̄)² (AVG) or Σx² (SUM) that one sampled row may hold (default 0.05, in (0, 1]): beyond it
-    /// one row decides the estimate, the central limit theorem has not taken hold (Lindeberg's condition), and the
-    /// error is unknown.
-    /// </param>
-    /// <param name="maxVarianceShare">
-    /// Largest share of Σ(x − x̄)⁴ that one sampled row may hold for VAR and STD (default 0.05, in (0, 1]): beyond it
-    /// the variance's own error is decided by whether a few extreme rows were sampled, and the error is unknown.
-    /// </param>
-    public EstimatorOptions(
-        int minSupport = 30, double confidenceLevel = 0.95, double maxSkewness = 0.5, double maxLogSpread = 0.35,
-        double maxMeanShare = 0.05, double maxVarianceShare = 0.05)
+    public EstimatorOptions(int minSupport = 30, double confidenceLevel = 0.95, double maxSkewness = 0.5, double maxLogSpread = 0.35)
     {
         if (minSupport < 1)
         {
@@ -49,19 +38,7 @@ public sealed class EstimatorOptions
             throw new ConfigurationException(nameof(maxLogSpread), $"maxLogSpread must be positive and finite (got {maxLogSpread}).");
         }
 
-        if (!(maxMeanShare > 0 && maxMeanShare <= 1))
-        {
-            throw new ConfigurationException(nameof(maxMeanShare), $"maxMeanShare must lie in (0, 1] (got {maxMeanShare}).");
-        }
-
-        if (!(maxVarianceShare > 0 && maxVarianceShare <= 1))
-        {
-            throw new ConfigurationException(nameof(maxVarianceShare), $"maxVarianceShare must lie in (0, 1] (got {maxVarianceShare}).");
-        }
-
         MinSupport = minSupport;
-        MaxMeanShare = maxMeanShare;
-        MaxVarianceShare = maxVarianceShare;
         ConfidenceLevel = confidenceLevel;
         MaxSkewness = maxSkewness;
         MaxLogSpread = maxLogSpread;
@@ -82,12 +59,6 @@ public sealed class EstimatorOptions
 
     /// <summary>Largest trusted standard error of log VAR.</summary>
     public double MaxLogSpread { get; }
-
-    /// <summary>Largest share of Σ(x − x̄)² or Σx² one sampled row may hold for AVG and SUM.</summary>
-    public double MaxMeanShare { get; }
-
-    /// <summary>Largest share of Σ(x − x̄)⁴ one sampled row may hold for VAR and STD.</summary>
-    public double MaxVarianceShare { get; }
 
     /// <summary>Φ⁻¹(1/2 + level/2): 1.96 for 95%.</summary>
     public double CriticalValue { get; }

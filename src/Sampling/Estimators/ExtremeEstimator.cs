@@ -11,15 +11,27 @@ namespace Biathlon.Sampling;
 /// </remarks>
 internal static class ExtremeEstimator
 {
-    /// <param name="extremes">The retained most extreme values, ascending (<see cref="ExtremeTracker"/>).</param>
+    /// <param name="extremes">The retained most extreme sampled values, ascending (<see cref="ExtremeTracker"/>).</param>
+    /// <param name="census">The retained most extreme census values, ascending (empty without a census).</param>
     /// <param name="isMax">MAX when true, MIN when false.</param>
     /// <param name="n">Number of non-null sampled values.</param>
     /// <param name="nulls">Nulls skipped.</param>
     /// <param name="p">Sample fraction.</param>
     /// <param name="exact">True when every partition was read.</param>
-    public static FeatureEstimate Estimate(ReadOnlySpan<double> extremes, bool isMax, long n, long nulls, double p, bool exact)
+    public static FeatureEstimate Estimate(ReadOnlySpan<double> extremes, ReadOnlySpan<double> census, bool isMax, long n, long nulls, double p, bool exact)
     {
-        var value = n == 0 ? double.NaN : isMax ? extremes[^1] : extremes[0];
+        var value = double.NaN;
+        if (!extremes.IsEmpty)
+        {
+            value = isMax ? extremes[^1] : extremes[0];
+        }
+
+        if (!census.IsEmpty)
+        {
+            var c = isMax ? census[^1] : census[0];
+            value = double.IsNaN(value) ? c : isMax ? Math.Max(value, c) : Math.Min(value, c);
+        }
+
         return exact
             ? EstimateFactory.Exact(value, n, nulls)
             : EstimateFactory.Unknown(value, UnknownReason.NotEstimable, n, nulls, p);

@@ -42,8 +42,11 @@ public sealed class Layout
     /// <summary>The group key columns, in sort order.</summary>
     public IReadOnlyList<string> KeyColumns { get; }
 
-    /// <summary>Number of partitions (the table's P).</summary>
-    public int PartitionCount => Parts.Length;
+    /// <summary>Number of sampled partitions (the table's P).</summary>
+    public int PartitionCount => Table.Partitions;
+
+    /// <summary>True when the table has a census stratum: stored as partition <see cref="PartitionCount"/>, read in full by every cursor.</summary>
+    public bool HasCensus => Parts.Length > Table.Partitions;
 
     /// <summary>Number of distinct key tuples.</summary>
     public int GroupCount => Groups.Count;
@@ -123,7 +126,10 @@ public sealed class Layout
         return new BoundPredicate(this, groupId, from, to, filters);
     }
 
-    /// <summary>The rows of <paramref name="partition"/> in the predicate's group and time window (filters not applied): two binary searches.</summary>
+    /// <summary>
+    /// The rows of <paramref name="partition"/> in the predicate's group and time window (filters not applied): two
+    /// binary searches. Partition <see cref="PartitionCount"/> is the census, when there is one.
+    /// </summary>
     public RowRange FindRange(BoundPredicate predicate, int partition)
     {
         if (!ReferenceEquals(predicate.Layout, this))

@@ -25,9 +25,10 @@ internal static class LayoutBuilder
 
         var (groupOf, groups) = AssignGroups(raw, keyOrdinals);
         var byGroup = groupOf is null ? timeOrder : StableCountingSort(timeOrder, groupOf, groups.Count);
-        var order = StableCountingSort(byGroup, partitionOf, table.Partitions, out var partitionStarts);
+        var stored = table.Partitions + (table.Census is null ? 0 : 1); // the census, when there is one, is partition P
+        var order = StableCountingSort(byGroup, partitionOf, stored, out var partitionStarts);
 
-        var partitions = new LayoutPartition[table.Partitions];
+        var partitions = new LayoutPartition[stored];
         for (var p = 0; p < partitions.Length; p++)
         {
             var rows = order.AsSpan(partitionStarts[p], partitionStarts[p + 1] - partitionStarts[p]);

@@ -17,8 +17,9 @@ public sealed partial class PartitionedTable : IDisposable
 
     internal PartitionedTable(
         string name, TableSchema schema, int partitions, ulong seed, int timeOrdinal, int rowsWithNullTime,
-        StringDictionary?[] dictionaries, IDisposable? storage)
+        StringDictionary?[] dictionaries, IDisposable? storage, TableCensus? census = null)
     {
+        Census = census;
         Name = name;
         Schema = schema;
         Partitions = partitions;
@@ -35,8 +36,11 @@ public sealed partial class PartitionedTable : IDisposable
     /// <summary>Columns and storage types.</summary>
     public TableSchema Schema { get; }
 
-    /// <summary>Number of partitions P.</summary>
+    /// <summary>Number of partitions P (the sampling grid; the census, when there is one, is stored besides them).</summary>
     public int Partitions { get; }
+
+    /// <summary>The census stratum's fences and size, or null when the table has none.</summary>
+    public TableCensus? Census { get; }
 
     /// <summary>Seed of the partition assignment.</summary>
     public ulong Seed { get; }
@@ -78,6 +82,12 @@ public sealed partial class PartitionedTable : IDisposable
         }
 
         progress?.Report($"{name}: {raw.RowCount:N0} rows assigned to {options.Partitions} partitions");
+        TableCensus? census = null;
+        if (options.Census is { Columns.Count: > 0 } censusOptions)
+        {
+            census = CensusBuilder.Assign(raw, timeOrder, censusOptions, partitionOf, options.Partitions);
+            progress?.Report($"{name}: {census.Rows:N0} rows beyond the fences of {string.Join(", ", censusOptions.Columns)} go to the census");
+        }
 
         var dictionaries = new StringDictionary?[raw.Columns.Length];
         for (var c = 0; c < dictionaries.Length; c++)
@@ -86,7 +96,7 @@ public sealed partial class PartitionedTable : IDisposable
         }
 
         var schema = new TableSchema(name, raw.Schema.Columns);
-        var table = new PartitionedTable(name, schema, options.Partitions, options.Seed, timeOrdinal, nullTimes, dictionaries, null);
+        var table = new PartitionedTable(name, schema, options.Partitions, options.Seed, timeOrdinal, nullTimes, dictionaries, null, census);
         var layouts = new Layout[options.Layouts.Count];
         for (var i = 0; i < layouts.Length; i++)
         {
@@ -214,6 +224,28 @@ public sealed partial class PartitionedTable : IDisposable
             if (!column.IsInteger)
             {
                 throw SchemaException.WrongType(time, column.Type, "a time column must be Int64 or Timestamp");
+            }
+        }
+
+        if (options.Census is { } census)
+        {
+            if (!(census.Fence >= 0) || double.IsInfinity(census.Fence))
+            {
+                throw new ConfigurationException("Census.Fence", $"Table '{name}': the census fence must be finite and at least 0 (got {census.Fence}).");
+            }
+
+            if (!(census.MaxShare > 0 && census.MaxShare < 0.5))
+            {
+                throw new ConfigurationException("Census.MaxShare", $"Table '{name}': the census share must lie in (0, 0.5) (got {census.MaxShare}).");
+            }
+
+            foreach (var column in census.Columns)
+            {
+                var type = raw.Schema.Column(column).Type;
+                if (type is not (ColumnType.Double or ColumnType.Int64))
+                {
+                    throw SchemaException.WrongType(column, type, "a census column must be Double or Int64");
+                }
             }
         }
 

@@ -29,6 +29,12 @@ public sealed class TableOptions
     /// columns (every row in one group, sorted by time).
     /// </summary>
     public IReadOnlyList<LayoutSpec> Layouts { get; init; } = [new LayoutSpec("all", [])];
+
+    /// <summary>
+    /// The census stratum (an outlier index), or null for none: rows beyond the fences of its columns are stored
+    /// apart and read exactly by every cursor, the rest are partitioned and sampled.
+    /// </summary>
+    public CensusOptions? Census { get; init; }
 }
 
 /// <summary>One physical sort order of a table: by the key columns, then by time, within each partition.</summary>

@@ -5,7 +5,8 @@ namespace Biathlon.Sampling.Storage;
 /// <summary>The <c>table.json</c> of a saved table: everything but the column data, which lives in Arrow IPC files.</summary>
 internal sealed class TableManifest
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2: the optional census stratum (format 1 had none).</summary>
+    public const int CurrentFormat = 2;
 
     public int Format { get; set; } = CurrentFormat;
 
@@ -22,6 +23,24 @@ internal sealed class TableManifest
     public List<ManifestColumn> Columns { get; set; } = [];
 
     public List<ManifestLayout> Layouts { get; set; } = [];
+
+    public ManifestCensus? Census { get; set; }
+}
+
+internal sealed class ManifestCensus
+{
+    public long Rows { get; set; }
+
+    public List<ManifestCensusColumn> Columns { get; set; } = [];
+}
+
+internal sealed class ManifestCensusColumn
+{
+    public string Name { get; set; } = "";
+
+    public double Low { get; set; }
+
+    public double High { get; set; }
 }
 
 internal sealed class ManifestColumn

@@ -9,8 +9,8 @@ namespace Biathlon.Sampling;
 
 /// <summary>
 /// Saves a <see cref="PartitionedTable"/> as a folder of Arrow IPC files and loads it back, memory-mapped by default.
-/// Folder contents: <c>table.json</c> (manifest), <c>layout.NAME.arrow</c> (one record batch per partition: the group
-/// id column <c>__group</c>, then every table column, strings as dictionary codes), <c>groups.NAME.arrow</c> (the
+/// Folder contents: <c>table.json</c> (manifest), <c>layout.NAME.arrow</c> (one record batch per partition, then one
+/// for the census when there is one: the group id column <c>__group</c>, then every table column, strings as dictionary codes), <c>groups.NAME.arrow</c> (the
 /// layout's sorted key tuples) and <c>strings.ORDINAL.arrow</c> (each string column's dictionary).
 /// </summary>
 public static class TableStore
@@ -31,6 +31,13 @@ public static class TableStore
             Seed = table.Seed,
             TimeColumn = table.TimeColumn,
             RowsWithNullTime = table.RowsWithNullTime,
+            Census = table.Census is { } census
+                ? new ManifestCensus
+                {
+                    Rows = census.Rows,
+                    Columns = [.. census.Columns.Select(c => new ManifestCensusColumn { Name = c.Name, Low = c.Low, High = c.High })],
+                }
+                : null,
         };
         foreach (var column in schema.Columns)
         {
@@ -116,8 +123,11 @@ public static class TableStore
         var storage = new StorageHandles();
         try
         {
+            var census = manifest.Census is { } saved
+                ? new TableCensus([.. saved.Columns.Select(c => new CensusColumn(c.Name, c.Low, c.High))], saved.Rows)
+                : null;
             var table = new PartitionedTable(
-                manifest.Name, schema, manifest.Partitions, manifest.Seed, timeOrdinal, manifest.RowsWithNullTime, dictionaries, storage);
+                manifest.Name, schema, manifest.Partitions, manifest.Seed, timeOrdinal, manifest.RowsWithNullTime, dictionaries, storage, census);
             var layouts = new Layout[manifest.Layouts.Count];
             for (var i = 0; i < layouts.Length; i++)
             {
@@ -132,7 +142,7 @@ public static class TableStore
                     ? new GroupIndex([], 0)
                     : ReadGroups(Path.Combine(directory, $"groups.{entry.Name}.arrow"), keyOrdinals.Length, entry.Groups);
                 var layoutPath = Path.Combine(directory, $"layout.{entry.Name}.arrow");
-                var partitions = ReadLayout(layoutPath, schema, manifest.Partitions, entry.Rows, memoryMap, storage);
+                var partitions = ReadLayout(layoutPath, schema, manifest.Partitions + (census is null ? 0 : 1), entry.Rows, memoryMap, storage);
                 layouts[i] = new Layout(table, entry.Name, keyOrdinals, groups, partitions);
             }
 
@@ -158,7 +168,7 @@ public static class TableStore
         var schema = builder.Build();
         using var stream = File.Create(path);
         using var writer = new ArrowFileWriter(stream, schema);
-        for (var p = 0; p < layout.PartitionCount; p++)
+        for (var p = 0; p < layout.Parts.Length; p++)
         {
             var part = layout.Partition(p);
             var arrays = new IArrowArray[tableSchema.Count + 1];

@@ -3,16 +3,24 @@ using Xunit.Abstractions;
 namespace Biathlon.Sampling.Tests.Coverage;
 
 /// <summary>
-/// Calibration of every operator's error on real and generated populations (<see cref="CoveragePopulations"/>): at
-/// z = 0.02, 0.05, 0.2 and 0.5, over 1,000 trials that each read the population in a fresh shuffled partition order,
-/// the nominal 95% interval must hold the population value in 93–97% of the trials where the estimator reports an
-/// error (<see cref="CoverageCell.IsCalibrated"/>). Where it cannot support one it must say so (unknown), which counts
-/// neither way and is printed with its reason. MIN, MAX and COUNT DISTINCT always say so below z = 1.
+/// Calibration of every operator's error on real and generated populations (<see cref="CoveragePopulations"/>), with
+/// the census stratum the engine builds by default: at z = 0.02, 0.05, 0.2 and 0.5, over 2,000 trials that each draw a
+/// fresh partition assignment and a fresh partition order, the nominal 95% interval must hold the population value in
+/// 93–97% of the trials where the estimator reports an error (<see cref="CoverageCell.IsCalibrated"/>). Where it
+/// cannot support one it must say so (unknown), which counts neither way and is printed with its reason. MIN, MAX and
+/// COUNT DISTINCT always say so below z = 1.
 /// </summary>
+/// <remarks>
+/// One exception, for quantiles only: where the population's quantile is a value many rows share (at least 0.1% of
+/// them: integer delays, route distances, sensor readings to two decimals), the tightest interval between order
+/// statistics is that value alone and holds the truth in nearly every trial, so such a cell must cover at least 93%
+/// and its rate above 97% is printed as "discrete", not failed. No interval between order statistics can be narrower.
+/// </remarks>
 [Collection(FlightsCollection.Name)]
 public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper output)
 {
-    private const int Trials = 1000;
+    private const int Trials = 2000;
+    private const double TiedShare = 0.001;
     private static readonly double[] s_fractions = [0.02, 0.05, 0.2, 0.5];
 
     private static readonly AggregateSpec[] s_operators =
@@ -26,17 +34,19 @@ public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper outp
 
     [Theory]
     [MemberData(nameof(Populations))]
-    public void Every_operator_covers_93_to_97pct_of_1000_trials_where_it_reports_an_error(string population)
+    public void Every_operator_covers_93_to_97pct_of_2000_trials_where_it_reports_an_error(string population)
     {
         var values = CoveragePopulations.Load(population, flights);
-        var cells = CoverageBench.Run(values, s_operators, s_fractions, Trials);
+        var cells = CoverageBench.Run(values, s_operators, s_fractions, Trials, census: new CensusOptions { Columns = ["x"] });
         output.WriteLine($"{population}: {values.Length:N0} rows, {Trials} trials per cell");
         var failures = new List<string>();
         foreach (var cell in cells)
         {
-            output.WriteLine(cell.ToString());
             Assert.Equal(Trials, cell.Trials);
-            if (!cell.IsCalibrated())
+            var tied = cell.Aggregate.EffectiveQuantile is >= 0 && TiedShareOf(values, cell.Truth) >= TiedShare;
+            var calibrated = cell.IsCalibrated() || (tied && cell.Rate > 0.97);
+            output.WriteLine((calibrated ? "  " : "X ") + cell + (tied && cell.Rate > 0.97 ? "  [discrete: a tied value]" : ""));
+            if (!calibrated)
             {
                 failures.Add(cell.ToString());
             }
@@ -48,5 +58,16 @@ public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper outp
         }
 
         Assert.True(failures.Count == 0, $"{population}: coverage outside 93–97%:\n" + string.Join("\n", failures));
+    }
+
+    private static double TiedShareOf(double[] values, double truth)
+    {
+        var equal = 0;
+        foreach (var v in values)
+        {
+            equal += v == truth ? 1 : 0;
+        }
+
+        return (double)equal / values.Length;
     }
 }
