@@ -275,9 +275,10 @@ public sealed class SampleCursor : IDisposable
 
     /// <summary>
     /// The correlation of the sampling errors of aggregates <paramref name="a"/> and <paramref name="b"/>, estimated from
-    /// the same sample: Σψ_a ψ_b / √(Σψ_a² Σψ_b²) over the sampled rows, where ψ is each estimator's influence on a row
-    /// (1 for COUNT, x for SUM, x − x̄ for AVG, (x − x̄)² − m₂ for VAR and STD, q − 1{x ≤ ξ_q} for a quantile). Pairs on
-    /// one column are exact in the moments; COUNT, SUM and AVG on two columns use their co-moment; VAR, STD and
+    /// the same sample: Σψ_a ψ_b / √(Σψ_a² Σψ_b²) over the sampled (non-census) rows, where ψ is each estimator's
+    /// linearised influence of a row: 1 for COUNT, x for SUM, x − R for AVG (R its estimate), (x − R)² − σ̂² for VAR
+    /// and STD, q − 1{x ≤ ξ̂} for a quantile (ξ̂ its estimate). Pairs on one column are exact in the moments (and one
+    /// pass over the sorted sample for quantiles); COUNT, SUM and AVG on two columns use their co-moment; VAR, STD and
     /// quantiles on two different columns are taken as uncorrelated. 0 when either estimate is exact or unknown.
     /// </summary>
     public double Correlation(int a, int b)
@@ -297,9 +298,18 @@ public sealed class SampleCursor : IDisposable
             return 0;
         }
 
-        var ab = InfluenceProduct(a, b);
-        var aa = InfluenceProduct(a, a);
-        var bb = InfluenceProduct(b, b);
+        var ea = Estimate(a);
+        var eb = Estimate(b);
+        if (ea.Error is ErrorKind.Exact or ErrorKind.Unknown || eb.Error is ErrorKind.Exact or ErrorKind.Unknown)
+        {
+            return 0;
+        }
+
+        var ia = Influence(a);
+        var ib = Influence(b);
+        var ab = Product(ia, ib);
+        var aa = Product(ia, ia);
+        var bb = Product(ib, ib);
         if (!(aa > 0 && bb > 0) || !double.IsFinite(ab))
         {
             return 0;
@@ -308,185 +318,181 @@ public sealed class SampleCursor : IDisposable
         return Math.Clamp(ab / Math.Sqrt(aa * bb), -1, 1);
     }
 
-    private double InfluenceProduct(int a, int b)
+    /// <summary>Σ ψ_a ψ_b over the sampled rows.</summary>
+    private double Product(in InfluenceShape a, in InfluenceShape b)
     {
-        var kindA = Influence(a);
-        var kindB = Influence(b);
-        if (kindA == InfluenceKind.None || kindB == InfluenceKind.None)
+        if (a.Kind == InfluenceKind.None || b.Kind == InfluenceKind.None)
         {
             return 0;
         }
 
-        if (kindB == InfluenceKind.Rows)
+        if (a.Kind == InfluenceKind.Rows && b.Kind == InfluenceKind.Rows)
         {
-            (a, b, kindA, kindB) = (b, a, kindB, kindA);
+            return RowsMatched - _censusRowsMatched;
         }
 
-        if (kindA == InfluenceKind.Rows)
+        // COUNT(*)'s ψ = 1 on every sampled row: against a column aggregate it is that aggregate's Σψ (rows with a null
+        // in the column have ψ = 0 there).
+        if (a.Kind == InfluenceKind.Rows || b.Kind == InfluenceKind.Rows)
         {
-            return kindB == InfluenceKind.Rows ? RowsMatched - _censusRowsMatched : WithAllRows(b, kindB);
+            var other = a.Kind == InfluenceKind.Rows ? b : a;
+            return Product(InfluenceShape.Ones(other.Accumulator), other);
         }
 
-        var accA = _accumulatorOf[a];
-        var accB = _accumulatorOf[b];
-        return accA == accB ? SameColumn(a, kindA, b, kindB) : CrossColumn(accA, kindA, accB, kindB);
+        return a.Accumulator == b.Accumulator ? SameColumn(a, b) : CrossColumn(a, b);
     }
 
-    /// <summary>Σψ over the sampled rows: COUNT(*)'s influence (1 per row) against another aggregate's.</summary>
-    private double WithAllRows(int b, InfluenceKind kind)
+    private double SameColumn(InfluenceShape a, InfluenceShape b)
     {
-        var acc = _accumulators[_accumulatorOf[b]];
-        double n = acc.NonNull;
-        return kind switch
+        if (a.Kind > b.Kind)
         {
-            InfluenceKind.NonNull => n,
-            InfluenceKind.Value => acc.Moments.Sum,
-            InfluenceKind.Indicator => n * _aggregates[b].EffectiveQuantile - CountAtOrBelow(b),
-            _ => 0, // Σ(x − x̄) = 0 and Σ((x − x̄)² − m₂) = 0
-        };
-    }
-
-    private double SameColumn(int a, InfluenceKind kindA, int b, InfluenceKind kindB)
-    {
-        if (kindA > kindB)
-        {
-            (a, b, kindA, kindB) = (b, a, kindB, kindA);
+            (a, b) = (b, a);
         }
 
-        var acc = _accumulators[_accumulatorOf[a]];
+        var acc = _accumulators[a.Accumulator];
         var m = acc.Moments;
         double n = acc.NonNull;
-        var mean = m.Mean;
-        var m2 = n > 0 ? m.M2 / n : 0;
-        switch (kindA, kindB)
+
+        // Moments of the sampled values about a centre c, from their moments about their own mean.
+        double Around(double c, int k)
+        {
+            var d = m.Mean - c;
+            return k switch
+            {
+                1 => n * d,
+                2 => m.M2 + n * d * d,
+                3 => m.M3 + 3 * d * m.M2 + n * d * d * d,
+                _ => m.M4 + 4 * d * m.M3 + 6 * d * d * m.M2 + n * d * d * d * d,
+            };
+        }
+
+        switch (a.Kind, b.Kind)
         {
             case (InfluenceKind.NonNull, InfluenceKind.NonNull): return n;
             case (InfluenceKind.NonNull, InfluenceKind.Value): return m.Sum;
-            case (InfluenceKind.NonNull, InfluenceKind.Indicator): return n * _aggregates[b].EffectiveQuantile - CountAtOrBelow(b);
+            case (InfluenceKind.NonNull, InfluenceKind.Centred): return Around(b.Centre, 1);
+            case (InfluenceKind.NonNull, InfluenceKind.Squared): return Around(b.Centre, 2) - n * b.Spread;
             case (InfluenceKind.Value, InfluenceKind.Value): return m.SumOfSquares;
-            case (InfluenceKind.Value, InfluenceKind.Centred): return m.M2;
-            case (InfluenceKind.Value, InfluenceKind.Squared): return m.M3;
-            case (InfluenceKind.Centred, InfluenceKind.Centred): return m.M2;
-            case (InfluenceKind.Centred, InfluenceKind.Squared): return m.M3;
-            case (InfluenceKind.Squared, InfluenceKind.Squared): return m.M4 - m.M2 * m.M2 / Math.Max(n, 1);
-            case (InfluenceKind.Value or InfluenceKind.Centred or InfluenceKind.Squared, InfluenceKind.Indicator):
+            case (InfluenceKind.Value, InfluenceKind.Centred): return Around(b.Centre, 2) + b.Centre * Around(b.Centre, 1);
+            case (InfluenceKind.Value, InfluenceKind.Squared):
+                return Around(b.Centre, 3) - b.Spread * Around(b.Centre, 1) + b.Centre * (Around(b.Centre, 2) - n * b.Spread);
+            case (InfluenceKind.Centred, InfluenceKind.Centred):
+                return Around(a.Centre, 2) + (a.Centre - b.Centre) * Around(a.Centre, 1);
+            case (InfluenceKind.Centred, InfluenceKind.Squared):
+                return Around(b.Centre, 3) - b.Spread * Around(b.Centre, 1) + (b.Centre - a.Centre) * (Around(b.Centre, 2) - n * b.Spread);
+            case (InfluenceKind.Squared, InfluenceKind.Squared):
+                return Around(a.Centre, 4) - (a.Spread + b.Spread) * Around(a.Centre, 2) + n * a.Spread * b.Spread;
+            case (_, InfluenceKind.Indicator) when a.Kind != InfluenceKind.Indicator:
             {
-                var q = _aggregates[b].EffectiveQuantile;
-                BelowQuantile(b, mean, out var count, out var sum, out var squares);
-                return kindA switch
+                var q = b.Level;
+                BelowThreshold(a.Accumulator, b.Centre, a.Centre, out var count, out var sum, out var squares);
+                return a.Kind switch
                 {
+                    InfluenceKind.NonNull => n * q - count,
                     InfluenceKind.Value => q * m.Sum - sum,
-                    InfluenceKind.Centred => -(sum - count * mean),
-                    _ => -(squares - count * m2),
+                    InfluenceKind.Centred => q * Around(a.Centre, 1) - (sum - count * a.Centre),
+                    _ => q * (Around(a.Centre, 2) - n * a.Spread) - (squares - count * a.Spread),
                 };
             }
 
             case (InfluenceKind.Indicator, InfluenceKind.Indicator):
             {
-                double qa = _aggregates[a].EffectiveQuantile, qb = _aggregates[b].EffectiveQuantile;
-                double ca = CountAtOrBelow(a), cb = CountAtOrBelow(b);
-                if (qa > qb)
+                if (a.Centre > b.Centre)
                 {
-                    (qa, qb, ca, cb) = (qb, qa, cb, ca);
+                    (a, b) = (b, a);
                 }
 
+                BelowThreshold(a.Accumulator, a.Centre, 0, out var ca, out _, out _);
+                BelowThreshold(b.Accumulator, b.Centre, 0, out var cb, out _, out _);
+
                 // Σ(qa − 1{x ≤ ξa})(qb − 1{x ≤ ξb}) with ξa ≤ ξb, so 1{x ≤ ξa}·1{x ≤ ξb} = 1{x ≤ ξa}.
-                return n * qa * qb - qa * cb - qb * ca + ca;
+                return n * a.Level * b.Level - a.Level * cb - b.Level * ca + ca;
             }
 
             default:
-                return 0; // COUNT(x) with AVG, VAR or STD: Σ(x − x̄) = Σ((x − x̄)² − m₂) = 0
+                return 0;
         }
     }
 
-    private double CrossColumn(int accA, InfluenceKind kindA, int accB, InfluenceKind kindB)
+    private double CrossColumn(in InfluenceShape a, in InfluenceShape b)
     {
-        var pair = Array.IndexOf(_pairs, accA < accB ? (accA, accB) : (accB, accA));
-        if (pair < 0 || kindA is InfluenceKind.Squared or InfluenceKind.Indicator || kindB is InfluenceKind.Squared or InfluenceKind.Indicator)
+        var pair = Array.IndexOf(_pairs, a.Accumulator < b.Accumulator ? (a.Accumulator, b.Accumulator) : (b.Accumulator, a.Accumulator));
+        if (pair < 0 || a.Kind is InfluenceKind.Squared or InfluenceKind.Indicator || b.Kind is InfluenceKind.Squared or InfluenceKind.Indicator)
         {
             return 0;
         }
 
         var c = _comoments[pair];
         double mx = c.MeanX, my = c.MeanY;
-        if (accA > accB)
+        if (a.Accumulator > b.Accumulator)
         {
             (mx, my) = (my, mx);
         }
 
-        var meanA = _accumulators[accA].Moments.Mean;
-        var meanB = _accumulators[accB].Moments.Mean;
-        double n = c.Count;
-
-        // Σ ψa(x) ψb(y) over rows where both are non-null, from that subset's count, means and co-moment.
-        double Offset(InfluenceKind kind, double subsetMean, double columnMean) => kind switch
-        {
-            InfluenceKind.Value => subsetMean,
-            InfluenceKind.Centred => subsetMean - columnMean,
-            _ => 1, // NonNull: ψ = 1, no co-moment term
-        };
-
-        var comoment = kindA is InfluenceKind.NonNull || kindB is InfluenceKind.NonNull ? 0 : c.Comoment;
-        return comoment + n * Offset(kindA, mx, meanA) * Offset(kindB, my, meanB);
+        // Σ ψa(x) ψb(y) over rows where both are non-null: ψ = 1 (NonNull), x (Value, centre 0) or x − R (Centred).
+        var comoment = a.Kind == InfluenceKind.NonNull || b.Kind == InfluenceKind.NonNull ? 0 : c.Comoment;
+        var offsetA = a.Kind == InfluenceKind.NonNull ? 1 : mx - a.Centre;
+        var offsetB = b.Kind == InfluenceKind.NonNull ? 1 : my - b.Centre;
+        return comoment + c.Count * offsetA * offsetB;
     }
 
-    private InfluenceKind Influence(int index)
+    /// <summary>Count, Σ(x − c) … of the sampled values at or below <paramref name="threshold"/>: Σx about 0, Σ(x − c)² about <paramref name="centre"/>.</summary>
+    private void BelowThreshold(int accumulator, double threshold, double centre, out double count, out double sum, out double squares)
     {
-        var spec = _aggregates[index];
-        if (spec.Column is null)
-        {
-            return InfluenceKind.Rows;
-        }
-
-        return spec.Op switch
-        {
-            AggregateOp.Count => InfluenceKind.NonNull,
-            AggregateOp.Sum => InfluenceKind.Value,
-            AggregateOp.Avg => InfluenceKind.Centred,
-            AggregateOp.Var or AggregateOp.Std => InfluenceKind.Squared,
-            AggregateOp.Median or AggregateOp.Percentile => InfluenceKind.Indicator,
-            _ => InfluenceKind.None,
-        };
-    }
-
-    private double CountAtOrBelow(int index)
-    {
-        var sorted = _accumulators[_accumulatorOf[index]].Sorted!.Values;
-        var xi = QuantileEstimator.Interpolate(sorted, _aggregates[index].EffectiveQuantile);
-        var lo = 0;
-        var hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= xi)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    private void BelowQuantile(int index, double mean, out double count, out double sum, out double squares)
-    {
-        var sorted = _accumulators[_accumulatorOf[index]].Sorted!.Values;
-        var xi = QuantileEstimator.Interpolate(sorted, _aggregates[index].EffectiveQuantile);
         count = sum = squares = 0;
-        foreach (var v in sorted)
+        foreach (var v in _accumulators[accumulator].Sorted!.Values)
         {
-            if (v > xi)
+            if (v > threshold)
             {
                 break;
             }
 
             count++;
             sum += v;
-            squares += (v - mean) * (v - mean);
+            squares += (v - centre) * (v - centre);
         }
+    }
+
+    /// <summary>An aggregate's influence shape, with the centre (R, or ξ̂ for a quantile), spread σ̂² and level it is taken at.</summary>
+    private InfluenceShape Influence(int index)
+    {
+        var spec = _aggregates[index];
+        if (spec.Column is null)
+        {
+            return new InfluenceShape(InfluenceKind.Rows, -1, 0, 0, 0);
+        }
+
+        var accumulator = _accumulatorOf[index];
+        switch (spec.Op)
+        {
+            case AggregateOp.Count:
+                return new InfluenceShape(InfluenceKind.NonNull, accumulator, 0, 0, 0);
+            case AggregateOp.Sum:
+                return new InfluenceShape(InfluenceKind.Value, accumulator, 0, 0, 0);
+            case AggregateOp.Avg:
+                return new InfluenceShape(InfluenceKind.Centred, accumulator, Estimate(index).Value, 0, 0);
+            case AggregateOp.Var or AggregateOp.Std:
+            {
+                var value = Estimate(index).Value;
+                var spread = spec.Op == AggregateOp.Std ? value * value : value;
+                return new InfluenceShape(InfluenceKind.Squared, accumulator, MeanEstimate(accumulator), spread, 0);
+            }
+
+            case AggregateOp.Median or AggregateOp.Percentile:
+                return new InfluenceShape(InfluenceKind.Indicator, accumulator, Estimate(index).Value, 0, spec.EffectiveQuantile);
+            default:
+                return new InfluenceShape(InfluenceKind.None, accumulator, 0, 0, 0);
+        }
+    }
+
+    /// <summary>The column's estimated mean, census included: the centre of its variance's influence.</summary>
+    private double MeanEstimate(int accumulator)
+    {
+        var m = _accumulators[accumulator].Moments;
+        var c = _census?[accumulator].Moments ?? default;
+        var p = Fraction;
+        var size = c.Count + m.Count / p;
+        return size > 0 ? (c.Sum + m.Sum / p) / size : 0;
     }
 
     /// <summary>Reads the predicate's rows of partition <paramref name="p"/> into <paramref name="target"/> (the census into its own state).</summary>
@@ -634,6 +640,13 @@ public sealed class SampleCursor : IDisposable
         {
             throw new QueryException("quantile", $"PERCENTILE({spec.Column}) needs a quantile in [0, 1] (got {spec.Quantile}).");
         }
+    }
+
+    /// <summary>ψ's form for one aggregate: its kind, column, centre (R or ξ̂), spread σ̂² and quantile level.</summary>
+    private readonly record struct InfluenceShape(InfluenceKind Kind, int Accumulator, double Centre, double Spread, double Level)
+    {
+        /// <summary>ψ = 1 on every non-null value of the column: COUNT(*)'s influence restricted to it.</summary>
+        public static InfluenceShape Ones(int accumulator) => new(InfluenceKind.NonNull, accumulator, 0, 0, 0);
     }
 
     /// <summary>The shape of an aggregate's per-row influence on its estimate (ordered: same-column products are looked up with the smaller first).</summary>
