@@ -21,12 +21,15 @@ namespace Biathlon.Experiments.Tests;
 /// <para>Pass rule per cell (<see cref="CalibrationRule"/>): of the n requests that stopped with the bound met, k within δ
 /// of exact; pass iff k/n ≥ τ − m with the one-sided binomial margin m = 2.3263·√(τ(1 − τ)/n) (normal approximation,
 /// α = 0.01 per cell). At τ = 0.95 and n = 300, m = 0.0293: k ≥ 277 of 300. Requests that stop otherwise (AllExact,
-/// MaxRounds) are not in n; every cell must have n ≥ 1 and no request may depend on measured costs.</para>
+/// MaxRounds) are not in n; every cell must have n ≥ 1 and no request may depend on measured costs. An engine whose
+/// coverage were exactly τ would fail some one of the 21 cells with probability about 1 − 0.99²¹ ≈ 19%; every draw is
+/// seeded from the request digests, so the outcome is the same on every run (no flakiness, but no reroll either).</para>
 /// <para>Power: the same machinery must reject an engine that claims more confidence than it delivers. Flight-delay at
 /// δ = MAE/10 served at τ = 0.5 and judged as if it had claimed τ = 0.95 must fail the rule; an engine whose confidence
 /// were overstated that much would fail the main test the same way.</para>
-/// <para>Measured on the 2-core CI machine: about 1.5 minutes for the whole class, most of it preparing flight-delay
-/// (training features, three table layouts) and serving its nine cells.</para>
+/// <para>Measured on the 2-core development machine: about 2 minutes for the whole class alone, about 3 minutes while
+/// the assembly's other tests run beside it; most of it is preparing flight-delay (training features, a model, the
+/// tables of three seeds) and serving its nine cells (about 1 minute).</para>
 /// </remarks>
 public sealed class CalibrationTests(CalibrationTests.PreparedPipelines pipelines, ITestOutputHelper output)
     : IClassFixture<CalibrationTests.PreparedPipelines>
