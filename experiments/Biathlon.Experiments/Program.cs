@@ -13,10 +13,14 @@ const string Usage = """
       prepare    Build tables, draw requests (split by time), train and export the model, δ = validation MAE.
       profile    Fit each query's cost model from validation requests; writes cost-profile.json.
       run        Serve the test requests with exact, biathlon, fixed 5% / 20%, DuckDB and the stale cache;
-                 also the τ sweep (flight-late) and latency vs rows per request (flight-delay).
-                 Writes results/RUN-ID/.
+                 also the τ sweep (flight-late), latency vs rows per request (flight-delay) and the
+                 calibration (below) of its calibrated pipelines. Writes results/RUN-ID/.
+      calibrate  Calibration where the bound binds (exact shortcut off): flight-delay, fx-next-price and
+                 sensor-anomaly at table seeds 0, 1, 2 and δ = MAE, MAE/4, MAE/10 (classification: same label);
+                 pass iff the share of BoundMet requests within δ ≥ τ − 2.3263·√(τ(1−τ)/n); plus a τ sweep.
+                 Writes results/RUN-ID/ (also part of run).
       report     Markdown report and PNG plots of a run (default the latest).
-      all        fetch, prepare, profile, run and report.
+      all        fetch, prepare, profile, run (with the calibration) and report.
       demo       Sampled aggregates with 95% intervals beside exact values on the flights data.
       help       This text.
 
@@ -30,6 +34,10 @@ const string Usage = """
       --run ID          run folder name under the results folder (report: an existing run; default latest)
       --results DIR     results folder (default results/)
       --pipelines DIR   folder of pipeline folders (default pipelines/)
+      --no-calibration  run/all: skip the calibration
+      --tau T           calibration: τ of the pass-rule cells (default each pipeline's τ)
+      --table-seeds L   calibration: comma-separated table seeds (default 0,1,2)
+      --no-sweep        calibration: skip the τ sweep (τ = 0.5, 0.8, 0.9, 0.95, 0.99 on the first table seed)
     """;
 
 try
@@ -44,6 +52,7 @@ try
         "prepare" => await HarnessCommands.PrepareAsync(options!),
         "profile" => await HarnessCommands.ProfileAsync(options!),
         "run" => await HarnessCommands.RunAsync(options!),
+        "calibrate" => await HarnessCommands.CalibrateAsync(options!),
         "report" => await HarnessCommands.ReportAsync(options!),
         "all" => await HarnessCommands.AllAsync(options!),
         "help" or "--help" or "-h" => PrintUsage(0),

@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using Biathlon.Experiments.Harness;
 using Biathlon.Experiments.Reporting;
 
 namespace Biathlon.Experiments.Tests;
 
 /// <summary>
 /// The harness CLI as a user runs it (a child process of the built tool): a reduced `all` (--quick: 400 training,
-/// 100 validation, 60 test requests) end to end for two pipelines, and clear one-line errors with a non-zero exit for
-/// bad input. Pipelines run on copies of their specs in a temporary folder, so the repository's pipeline folders
+/// 100 validation, 60 test requests) end to end for two pipelines (with the calibration where the pipeline has one),
+/// and clear one-line errors with a non-zero exit for bad input. Pipelines run on copies of their specs in a temporary folder, so the repository's pipeline folders
 /// (used by the engine tests) are never written concurrently.
 /// </summary>
 public sealed class HarnessCliTests : IDisposable
@@ -69,6 +70,21 @@ public sealed class HarnessCliTests : IDisposable
         var report = File.ReadAllText(Path.Combine(results, "ci", "report.md"));
         Assert.Contains(pipeline, report);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(results, "ci", "plots"), "*.png"));
+
+        // run includes the calibration for its pipelines (sensor-anomaly: δ = 0 only, three table seeds, the τ sweep).
+        if (CalibrationSettings.DefaultPipelines.Contains(pipeline))
+        {
+            Assert.Equal([0, 1, 2], run.Calibration.Select(c => c.TableSeed).ToArray());
+            Assert.All(run.Calibration, c => Assert.Equal(60, c.Requests));
+            Assert.Equal(5, run.CalibrationSweep.Count);
+            Assert.True(File.Exists(Path.Combine(results, "ci", $"calibration-{pipeline}.csv")));
+            Assert.True(File.Exists(Path.Combine(results, "ci", "plots", "calibration.png")));
+            Assert.Contains("## Calibration where the bound binds", report);
+        }
+        else
+        {
+            Assert.Empty(run.Calibration);
+        }
     }
 
     [Theory]
@@ -76,6 +92,8 @@ public sealed class HarnessCliTests : IDisposable
     [InlineData(2, "unknown pipeline 'taxi'", "run", "--pipeline", "taxi")]
     [InlineData(2, "unknown option '--fast'", "run", "--fast")]
     [InlineData(2, "needs a positive integer", "run", "--requests", "0")]
+    [InlineData(2, "option --tau needs a number in (0, 1)", "calibrate", "--tau", "1.5")]
+    [InlineData(2, "option --table-seeds needs comma-separated non-negative integers", "calibrate", "--table-seeds", "0,x")]
     [InlineData(2, "usage:")]
     public void Bad_input_prints_a_clear_message_and_a_non_zero_exit_without_a_stack_trace(int expectedCode, string message, params string[] args)
     {

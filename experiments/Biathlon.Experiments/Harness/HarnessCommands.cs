@@ -7,7 +7,7 @@ using Biathlon.Experiments.Results;
 
 namespace Biathlon.Experiments.Harness;
 
-/// <summary>The harness verbs: fetch, prepare, profile, run, report and all (docs: experiments/README.md).</summary>
+/// <summary>The harness verbs: fetch, prepare, profile, run, calibrate, report and all (docs: experiments/README.md).</summary>
 public static class HarnessCommands
 {
     private static readonly IProgress<string> s_progress = new ConsoleProgress();
@@ -51,6 +51,8 @@ public static class HarnessCommands
         var methods = new List<MethodSummary>();
         var scaling = new List<ScalingPoint>();
         var taus = new List<TauPoint>();
+        var calibration = new List<CalibrationCell>();
+        var calibrationSweep = new List<CalibrationCell>();
         foreach (var recipe in recipes)
         {
             var requests = await PrepareOneAsync(recipe, args);
@@ -77,6 +79,13 @@ public static class HarnessCommands
                     PipelineFolder(args, recipe), RepositoryPaths.Data, runFolder, "all_7d", ["1d", "7d", "30d", "90d"],
                     test.Take(args.Quick ? 8 : 40).ToArray(), args.DuckDb, s_progress));
             }
+
+            if (args.Calibration && CalibrationSettings.DefaultPipelines.Contains(recipe.Name))
+            {
+                var outcome = await CalibrateOneAsync(recipe, args, test, runFolder);
+                calibration.AddRange(outcome.Cells);
+                calibrationSweep.AddRange(outcome.Sweep);
+            }
         }
 
         var results = new RunResults
@@ -90,6 +99,57 @@ public static class HarnessCommands
             Methods = methods,
             Scaling = scaling,
             TauSweep = taus,
+            Calibration = calibration,
+            CalibrationSweep = calibrationSweep,
+        };
+        ResultsStore.Save(results, runFolder);
+        Console.WriteLine($"results: {Path.Combine(runFolder, "results.json")}");
+        return 0;
+    }
+
+    /// <summary>
+    /// The calibration alone: for each pipeline (default flight-delay, fx-next-price and sensor-anomaly), prepared if
+    /// needed, its test requests served at every table seed and δ with the exact shortcut off, judged by
+    /// <see cref="CalibrationRule"/>, plus the τ sweep. Writes results.json and calibration-PIPELINE.csv into a run
+    /// folder; exits 0 whether or not every cell passes (the table and the report say which do not).
+    /// </summary>
+    public static async Task<int> CalibrateAsync(CliArguments args)
+    {
+        args.CalibrationSettings().Validate();
+        var recipes = Recipes(args, CalibrationSettings.DefaultPipelines);
+        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-calibration-{args.Pipeline}{(args.Quick ? "-quick" : "")}";
+        var runFolder = Path.Combine(args.ResultsRoot, runId);
+        Directory.CreateDirectory(runFolder);
+        var pipelines = new List<PipelineSummary>();
+        var cells = new List<CalibrationCell>();
+        var sweep = new List<CalibrationCell>();
+        foreach (var recipe in recipes)
+        {
+            var requests = await PrepareOneAsync(recipe, args);
+            var test = requests.Test.Take(args.Requests ?? requests.Test.Count).ToArray();
+            using (var engine = await LoadEngineAsync(args, recipe))
+            {
+                pipelines.Add(Summarise(recipe, engine, requests, test.Length));
+            }
+
+            var outcome = await CalibrateOneAsync(recipe, args, test, runFolder);
+            cells.AddRange(outcome.Cells);
+            sweep.AddRange(outcome.Sweep);
+        }
+
+        var results = new RunResults
+        {
+            RunId = runId,
+            StartedUtc = DateTime.UtcNow,
+            Machine = Machine(),
+            Command = "biathlon-experiments " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            Seed = args.Seed,
+            Pipelines = pipelines,
+            Methods = [],
+            Scaling = [],
+            TauSweep = [],
+            Calibration = cells,
+            CalibrationSweep = sweep,
         };
         ResultsStore.Save(results, runFolder);
         Console.WriteLine($"results: {Path.Combine(runFolder, "results.json")}");
@@ -120,7 +180,9 @@ public static class HarnessCommands
     /// The pipelines to work on. A named pipeline whose data cannot be fetched is an error; with "all", such a
     /// pipeline is skipped with a message (never faked with other data) and the others go on.
     /// </summary>
-    private static IReadOnlyList<IPipelineRecipe> Recipes(CliArguments args)
+    /// <param name="args">The options; <c>--pipeline</c> names one pipeline or "all".</param>
+    /// <param name="all">What "all" means (default every pipeline in the catalog).</param>
+    private static IReadOnlyList<IPipelineRecipe> Recipes(CliArguments args, IReadOnlyCollection<string>? all = null)
     {
         if (args.Pipeline != "all")
         {
@@ -130,7 +192,7 @@ public static class HarnessCommands
         }
 
         var available = new List<IPipelineRecipe>();
-        foreach (var recipe in RecipeCatalog.All)
+        foreach (var recipe in RecipeCatalog.All.Where(r => all is null || all.Contains(r.Name)))
         {
             try
             {
@@ -161,6 +223,28 @@ public static class HarnessCommands
         var summary = await PipelinePreparation.PrepareAsync(recipe, PipelineFolder(args, recipe), RepositoryPaths.Data, requests, args.Retrain, args.Seed, progress: s_progress);
         s_progress.Report($"{recipe.Name}: model {(summary.Reused ? "reused" : "trained")} ({summary.ValidationMetric} {summary.ValidationValue:0.####})");
         return requests;
+    }
+
+    private static async Task<CalibrationExperiment.Outcome> CalibrateOneAsync(
+        IPipelineRecipe recipe, CliArguments args, IReadOnlyList<HarnessRequest> test, string runFolder)
+    {
+        var outcome = await CalibrationExperiment.RunAsync(
+            PipelineFolder(args, recipe), RepositoryPaths.Data, test, args.CalibrationSettings(), s_progress);
+        CalibrationCsv.Write(Path.Combine(runFolder, $"calibration-{recipe.Name}.csv"), outcome.Records);
+        PrintCalibration(recipe.Name, outcome.Cells);
+        return outcome;
+    }
+
+    private static void PrintCalibration(string pipeline, IReadOnlyList<CalibrationCell> cells)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{pipeline}: calibration with the exact shortcut off (pass: k/n ≥ τ − {CalibrationRule.Z99}·√(τ(1−τ)/n))");
+        Console.WriteLine($"  {"seed",4} {"δ",-11} {"δ value",10} {"τ",5} {"n",4} {"k",4} {"share",7} {"margin",7} {"pass",5} {"exact",6} {"max-r",6} {"rounds",7} {"fraction",9}");
+        foreach (var c in cells)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {c.TableSeed,4} {c.DeltaLabel,-11} {c.Delta,10:0.######} {c.Tau,5:0.##} {c.BoundMet,4} {c.Within,4} {c.Share,7:P1} {c.Margin,7:0.0000} {(c.Pass ? c.BoundMet > 0 ? "yes" : "n/a" : "NO"),5} {c.AllExact,6} {c.MaxRounds,6} {c.MeanRounds,7:F2} {c.MeanFraction,9:F3}"));
+        }
     }
 
     private static Task<BiathlonEngine> LoadEngineAsync(CliArguments args, IPipelineRecipe recipe) =>

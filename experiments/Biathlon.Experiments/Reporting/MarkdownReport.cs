@@ -7,9 +7,9 @@ namespace Biathlon.Experiments.Reporting;
 /// <summary>
 /// Writes a run's report.md from its <see cref="RunResults"/>: run header, pipelines, one method table per pipeline,
 /// the plots, and the findings computed from the numbers: where Biathlon is slower than exact or DuckDB and which stages
-/// explain it, and where its agreement with exact falls below τ.
+/// explain it, where its agreement with exact falls below τ, and the calibration where the bound binds.
 /// </summary>
-public static class MarkdownReport
+public static partial class MarkdownReport
 {
     public const string FileName = "report.md";
 
@@ -43,6 +43,7 @@ public static class MarkdownReport
         Slowdowns(md, results);
         AgreementAgainstTau(md, results);
         TauSweepTable(md, results);
+        CalibrationSection(md, results);
         ScalingTable(md, results);
         return md.ToString();
     }

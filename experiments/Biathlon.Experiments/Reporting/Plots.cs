@@ -7,7 +7,8 @@ namespace Biathlon.Experiments.Reporting;
 
 /// <summary>
 /// The report's figures, drawn from <see cref="RunResults"/> alone with ScottPlot (800x500 PNGs): speedup per pipeline,
-/// agreement against latency per pipeline, cost against rows per request, and the τ sweep when the run has one.
+/// agreement against latency per pipeline, cost against rows per request, the τ sweep when the run has one, and the
+/// calibration plot (<see cref="CalibrationPlot"/>, one panel per pipeline) when the run has a calibration.
 /// </summary>
 public static class Plots
 {
@@ -70,6 +71,13 @@ public static class Plots
             Save(TauSweep(results), "tau-sweep.png");
         }
 
+        if (CalibrationPlot.HasData(results))
+        {
+            var path = Path.Combine(plotFolder, CalibrationPlot.FileName);
+            CalibrationPlot.Write(results, path, font);
+            written.Add(path);
+        }
+
         return written;
     }
 
@@ -82,6 +90,7 @@ public static class Plots
             "speedup" => "Speedup over exact per pipeline",
             "scaling" => "Latency against rows read per request",
             "tau-sweep" => "Biathlon latency and agreement against τ",
+            "calibration" => "Calibration: share of BoundMet requests within δ of exact against τ, one line per δ",
             _ when name.StartsWith("accuracy-latency-", StringComparison.Ordinal) =>
                 "Agreement with exact against latency: " + name["accuracy-latency-".Length..],
             _ => name,

@@ -32,6 +32,15 @@ public sealed record RunResults
 
     /// <summary>Biathlon at several confidence levels τ on one pipeline.</summary>
     public required List<TauPoint> TauSweep { get; init; }
+
+    /// <summary>
+    /// Calibration where the bound binds (exact shortcut off): per pipeline, table seed and δ at the pass-rule τ.
+    /// Empty in runs without calibration (and in results written before it existed).
+    /// </summary>
+    public List<CalibrationCell> Calibration { get; init; } = [];
+
+    /// <summary>The calibration's τ sweep: per pipeline and δ at several τ, on one table seed (named in each cell).</summary>
+    public List<CalibrationCell> CalibrationSweep { get; init; } = [];
 }
 
 /// <summary>A pipeline in a run.</summary>
