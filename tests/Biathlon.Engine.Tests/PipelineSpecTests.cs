@@ -143,6 +143,37 @@ public sealed class PipelineSpecTests : IDisposable
     }
 
     [Fact]
+    public void Bad_census_settings_are_named_by_json_path()
+    {
+        Assert.Equal("$.tables[0].census.fence", LoadFails(s => s["tables"]![0]!["census"] = new JsonObject { ["fence"] = -1 }).JsonPath);
+        Assert.Equal("$.tables[0].census.maxShare", LoadFails(s => s["tables"]![0]!["census"] = new JsonObject { ["maxShare"] = 0.5 }).JsonPath);
+        Assert.Equal("$.tables[0].census.columns[0]", LoadFails(s => s["tables"]![0]!["census"] = new JsonObject { ["columns"] = new JsonArray("") }).JsonPath);
+
+        // Columns are checked against the data: a string column has no tail to fence, an absent one is named too.
+        Assert.Equal("$.tables[0].census.columns", LoadFails(s => s["tables"]![0]!["census"] = new JsonObject { ["columns"] = new JsonArray("station") }).JsonPath);
+        Assert.Equal("$.tables[0].census.columns", LoadFails(s => s["tables"]![0]!["census"] = new JsonObject { ["columns"] = new JsonArray("nope") }).JsonPath);
+        Assert.Equal("$.planner.bootstrapResamples", LoadFails(s => s["planner"] = new JsonObject { ["bootstrapResamples"] = 100 }).JsonPath);
+    }
+
+    [Fact]
+    public async Task The_census_defaults_to_the_columns_the_queries_average_and_can_be_turned_off()
+    {
+        using (var engine = await BiathlonEngine.LoadAsync(Write(ValidSpec()), new EngineOptions { CacheDirectory = _dir.File("cache-on") }))
+        {
+            var census = engine.GetTable("readings").Census;
+            Assert.NotNull(census);
+            Assert.Equal(["v"], census.Columns.Select(c => c.Name));
+        }
+
+        var off = ValidSpec();
+        off["tables"]![0]!["census"] = new JsonObject { ["enabled"] = false };
+        using (var engine = await BiathlonEngine.LoadAsync(Write(off), new EngineOptions { CacheDirectory = _dir.File("cache-off") }))
+        {
+            Assert.Null(engine.GetTable("readings").Census);
+        }
+    }
+
+    [Fact]
     public void Malformed_json_and_unknown_properties_are_named()
     {
         Assert.Equal("$.modle", LoadFails(s => s["modle"] = new JsonObject()).JsonPath);
