@@ -123,9 +123,16 @@ public sealed partial class BiathlonEngine
                     : !query.Definition.Sampled ? ExactReason.NotSampled
                     : query.HasNotEstimable ? ExactReason.NotEstimable
                     : ExactReason.None;
-                context.Plan[q] = context.ExactReasons[q] == ExactReason.None ? initial : _partitions;
+                context.Plan[q] = context.ExactReasons[q] == ExactReason.None ? Math.Min(initial, _partitions) : _partitions;
+                if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _partitions)
+                {
+                    context.ExactReasons[q] = ExactReason.FullInitialFraction;
+                }
+
                 context.QueryTicks[q] = 0;
             }
+
+            context.Policy.BeginRequest(seed);
 
             var shortcut = false;
             if (useCosts)
@@ -149,6 +156,7 @@ public sealed partial class BiathlonEngine
             long samplingTicks = 0, propagationTicks = 0, planningTicks = 0;
             var rounds = 0;
             var result = default(PropagationResult);
+            var propagated = false;
             StopReason stop;
             double value;
             ValueKind kind;
@@ -194,6 +202,7 @@ public sealed partial class BiathlonEngine
                 FillCorrelations(context);
                 result = context.Propagator.Propagate(
                     context.Features, _model, Definition.Task, bound, DesignSeed(seed, rounds), context.Correlations);
+                propagated = !result.IsIndeterminate;
                 var t3 = Stopwatch.GetTimestamp();
                 propagationTicks += t3 - t1;
                 if (!result.IsIndeterminate)
@@ -224,7 +233,9 @@ public sealed partial class BiathlonEngine
             }
 
             var exactResult = stop == StopReason.AllExact;
-            var propagated = !exactResult && stop != StopReason.FixedFraction && !result.IsIndeterminate;
+
+            // What the result reports of the QMC comes from this request's last round, and only when it propagated.
+            propagated = propagated && !exactResult && stop != StopReason.FixedFraction && !result.IsIndeterminate;
             var classification = Definition.Task == PredictionTask.Classification;
             var requestedDelta = classification ? 0 : bound.Delta;
             var testedDelta = propagated ? result.Delta
@@ -253,7 +264,7 @@ public sealed partial class BiathlonEngine
                 TookExactShortcut = shortcut,
                 DependsOnMeasuredCosts = dependsOnCosts,
                 Seed = seed,
-                Queries = Outcomes(context, exactResult ? default : context.Propagator.FirstOrderIndices),
+                Queries = Outcomes(context, propagated ? context.Propagator.FirstOrderIndices : default),
                 Features = FeatureOutcomes(context),
                 Timings = new StageTimings(
                     Stopwatch.GetElapsedTime(0, samplingTicks),

@@ -102,16 +102,21 @@ public sealed class ResultHonestyTests(FlightDelayFixture pipeline, ITestOutputH
             FlightDelayVariant.NotSampled("all_30d", "origin_recent", "destination_recent", "route_30d"),
             FlightDelayVariant.Planner("initialFraction", 0.4)));
         var propagated = 0;
+        var deadlines = 0;
         foreach (var request in Requests(0, 6))
         {
+            // A tree ensemble is piecewise constant: when no feature's error reaches a split, every QMC output is the
+            // same and even a tiny δ is met in the first round. Otherwise the deadline stops it.
             var result = determinate.Engine.Predict(request, options);
             AssertHonest(result, determinate.Engine, request, kind, tight, tau, model);
-            Assert.Equal(StopReason.Deadline, result.StopReason);
+            Assert.Contains(result.StopReason, new[] { StopReason.Deadline, StopReason.BoundMet });
             Assert.Equal(1, result.Rounds);
             propagated += result.ValueKind == ValueKind.QmcMean ? 1 : 0;
+            deadlines += result.StopReason == StopReason.Deadline ? 1 : 0;
         }
 
-        output.WriteLine($"{kind}: {propagated} of 6 deadline stops propagated their round");
+        output.WriteLine($"{kind}: {propagated} of 6 first rounds propagated, {deadlines} stopped at the deadline");
+        Assert.True(deadlines >= 1, "no request stopped at the deadline: the test no longer exercises it");
         Assert.True(propagated >= 4, $"only {propagated} of 6 first rounds propagated");
     }
 

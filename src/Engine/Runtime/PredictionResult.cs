@@ -122,6 +122,9 @@ public enum ExactReason
     /// <summary>The spec marks it <c>"sampled": false</c>.</summary>
     NotSampled,
 
+    /// <summary>The initial (or fixed) sample fraction already covered every partition.</summary>
+    FullInitialFraction,
+
     /// <summary>It has an aggregate whose error a sample cannot bound (MIN, MAX, COUNT DISTINCT).</summary>
     NotEstimable,
 

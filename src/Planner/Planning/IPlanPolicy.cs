@@ -9,4 +9,12 @@ public interface IPlanPolicy
     /// is not empty it receives, per query, why its sample changed.
     /// </summary>
     void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default);
+
+    /// <summary>
+    /// Called before a request's first plan with its replay seed: a policy that draws random choices reseeds from it,
+    /// so a request's plans depend on the request alone, not on the ones served before it.
+    /// </summary>
+    void BeginRequest(ulong requestSeed)
+    {
+    }
 }

@@ -3,10 +3,13 @@ using Biathlon.Sampling.Numerics;
 namespace Biathlon.Planner;
 
 /// <summary>Ablation baseline: after the minimum-support jump, each budget partition goes to a random unfinished query (seeded).</summary>
-/// <param name="seed">Seed of the choices; a policy instance draws a reproducible stream.</param>
+/// <param name="seed">Seed of the choices; mixed with each request's seed by <see cref="BeginRequest"/>.</param>
 public sealed class RandomPlanPolicy(ulong seed = 0) : IPlanPolicy
 {
     private Xoshiro256 _rng = new(seed);
+
+    /// <inheritdoc />
+    public void BeginRequest(ulong requestSeed) => _rng = new Xoshiro256(SplitMix64.Hash(seed, requestSeed));
 
     /// <inheritdoc />
     public void Plan(ReadOnlySpan<QueryPlanState> queries, PlanSettings settings, Span<int> next, Span<PlanReason> reasons = default)
