@@ -62,7 +62,7 @@ public sealed class JointErrorTests
         // and they move together: the A rows of features 0 and 1 are rank-correlated
         var a0 = Enumerable.Range(0, 4096).Select(i => (double)propagator.Inputs[i * 3]).ToArray();
         var a1 = Enumerable.Range(0, 4096).Select(i => (double)propagator.Inputs[rows + i * 3]).ToArray();
-        Assert.True(Pearson(a0, a1) > 0.6, $"correlation {Pearson(a0, a1)}");
+        Assert.True(Statistics.Pearson(a0, a1) > 0.6, $"correlation {Statistics.Pearson(a0, a1)}");
     }
 
     [Fact]
@@ -92,18 +92,5 @@ public sealed class JointErrorTests
         }
 
         return m;
-    }
-
-    private static double Pearson(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-
-        return sxy / Math.Sqrt(sxx * syy);
     }
 }

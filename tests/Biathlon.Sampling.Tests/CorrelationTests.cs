@@ -64,7 +64,7 @@ public sealed class CorrelationTests(FlightsFixture flights)
             predicted += cursor.Correlation(0, 1);
         }
 
-        return (predicted / Trials, Pearson(a, b));
+        return (predicted / Trials, Statistics.Pearson(a, b));
     }
 
     private Ingest.RawTable? _population;
@@ -108,17 +108,4 @@ public sealed class CorrelationTests(FlightsFixture flights)
         "PERCENTILE(distance, 0.9)" => AggregateSpec.Percentile("distance", 0.9),
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
-
-    private static double Pearson(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-
-        return sxy / Math.Sqrt(sxx * syy);
-    }
 }

@@ -88,23 +88,7 @@ public static class HarnessCommands
             }
         }
 
-        var results = new RunResults
-        {
-            RunId = runId,
-            StartedUtc = DateTime.UtcNow,
-            Machine = Machine(),
-            Command = "biathlon-experiments " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            Seed = args.Seed,
-            Pipelines = pipelines,
-            Methods = methods,
-            Scaling = scaling,
-            TauSweep = taus,
-            Calibration = calibration,
-            CalibrationSweep = calibrationSweep,
-        };
-        ResultsStore.Save(results, runFolder);
-        Console.WriteLine($"results: {Path.Combine(runFolder, "results.json")}");
-        return 0;
+        return SaveResults(runId, runFolder, args, pipelines, methods, scaling, taus, calibration, calibrationSweep);
     }
 
     /// <summary>
@@ -137,6 +121,14 @@ public static class HarnessCommands
             sweep.AddRange(outcome.Sweep);
         }
 
+        return SaveResults(runId, runFolder, args, pipelines, [], [], [], cells, sweep);
+    }
+
+    /// <summary>Writes a run's results.json and says where.</summary>
+    private static int SaveResults(
+        string runId, string runFolder, CliArguments args, List<PipelineSummary> pipelines, List<MethodSummary> methods,
+        List<ScalingPoint> scaling, List<TauPoint> taus, List<CalibrationCell> calibration, List<CalibrationCell> calibrationSweep)
+    {
         var results = new RunResults
         {
             RunId = runId,
@@ -145,11 +137,11 @@ public static class HarnessCommands
             Command = "biathlon-experiments " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             Seed = args.Seed,
             Pipelines = pipelines,
-            Methods = [],
-            Scaling = [],
-            TauSweep = [],
-            Calibration = cells,
-            CalibrationSweep = sweep,
+            Methods = methods,
+            Scaling = scaling,
+            TauSweep = taus,
+            Calibration = calibration,
+            CalibrationSweep = calibrationSweep,
         };
         ResultsStore.Save(results, runFolder);
         Console.WriteLine($"results: {Path.Combine(runFolder, "results.json")}");
