@@ -135,7 +135,7 @@ public sealed partial class BiathlonEngine
             context.Policy.BeginRequest(seed);
 
             var shortcut = false;
-            if (useCosts)
+            if (useCosts && Array.IndexOf(context.ExactReasons, ExactReason.None) >= 0)
             {
                 // One request in 32 (chosen by its seed, so a replay chooses alike) samples even when exact looks
                 // cheaper, so the costs behind that choice stay measured.
@@ -157,6 +157,7 @@ public sealed partial class BiathlonEngine
             var rounds = 0;
             var result = default(PropagationResult);
             var propagated = false;
+            var sensitivityMeasured = false;
             StopReason stop;
             double value;
             ValueKind kind;
@@ -203,6 +204,11 @@ public sealed partial class BiathlonEngine
                 result = context.Propagator.Propagate(
                     context.Features, _model, Definition.Task, bound, DesignSeed(seed, rounds), context.Correlations);
                 propagated = !result.IsIndeterminate;
+                sensitivityMeasured |= propagated;
+                if (propagated)
+                {
+                    context.Propagator.FirstOrderIndices.CopyTo(context.FirstOrder);
+                }
                 var t3 = Stopwatch.GetTimestamp();
                 propagationTicks += t3 - t1;
                 if (!result.IsIndeterminate)
@@ -264,7 +270,7 @@ public sealed partial class BiathlonEngine
                 TookExactShortcut = shortcut,
                 DependsOnMeasuredCosts = dependsOnCosts,
                 Seed = seed,
-                Queries = Outcomes(context, propagated ? context.Propagator.FirstOrderIndices : default),
+                Queries = Outcomes(context, sensitivityMeasured ? context.FirstOrder : default),
                 Features = FeatureOutcomes(context),
                 Timings = new StageTimings(
                     Stopwatch.GetElapsedTime(0, samplingTicks),
@@ -463,7 +469,7 @@ public sealed partial class BiathlonEngine
             var cursor = context.Cursors[q];
             outcomes[q] = new QueryOutcome(
                 _queries[q].Definition.Name, cursor.Fraction, cursor.RowsScanned, cursor.RowsMatched, context.EstimatedRows[q],
-                firstOrder.IsEmpty ? 0 : firstOrder[q], cursor.IsExact ? context.ExactReasons[q] : ExactReason.None);
+                firstOrder.IsEmpty ? 0 : Math.Clamp(firstOrder[q], 0, 1), cursor.IsExact ? context.ExactReasons[q] : ExactReason.None);
         }
 
         return outcomes;

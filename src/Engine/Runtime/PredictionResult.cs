@@ -147,7 +147,10 @@ public enum ExactReason
 /// <param name="RowsScanned">Rows read inside its ranges.</param>
 /// <param name="RowsMatched">Of those, rows passing its filters.</param>
 /// <param name="EstimatedRows">Rows in its ranges over all partitions (what exact reads).</param>
-/// <param name="FirstOrderIndex">S1 from the last QMC round (0 when none ran).</param>
+/// <param name="FirstOrderIndex">
+/// S1 from this request's last propagated QMC round (0 when none ran), clamped to [0, 1]: the estimator's noise at
+/// N = 128 can leave it slightly outside.
+/// </param>
 /// <param name="ExactReason">Why it was read completely (<see cref="Engine.ExactReason.None"/> when it was not).</param>
 public readonly record struct QueryOutcome(
     string Name, double Fraction, long RowsScanned, long RowsMatched, long EstimatedRows, double FirstOrderIndex, ExactReason ExactReason);

@@ -16,6 +16,7 @@ internal sealed class RequestContext
         Features = new FeatureEstimate[inputs];
         Correlations = new double[inputs * inputs];
         Reasons = new PlanReason[queries];
+        FirstOrder = new double[queries + 1];
         ExactReasons = new ExactReason[queries];
         Row = new float[inputs];
         Output = new float[1];
@@ -42,6 +43,9 @@ internal sealed class RequestContext
 
     /// <summary>D × D correlations of the features' errors, within each query (from its sample).</summary>
     public double[] Correlations { get; }
+
+    /// <summary>S1 per group of this request's last propagated round (queries, then the request fields' group).</summary>
+    public double[] FirstOrder { get; }
 
     /// <summary>Why the last plan changed each query.</summary>
     public PlanReason[] Reasons { get; }

@@ -184,7 +184,9 @@ public sealed class SampleCursor : IDisposable
 
             for (var k = PartitionsRead; k < partitions; k++)
             {
-                ReadPartition(Order.PartitionAt(k, total), buffer, _accumulators, census: false);
+                // A cursor exact from its first read sums every partition anyway: in index order, so exact values are
+                // bit-identical whatever the order (a shuffled order would round differently from request to request).
+                ReadPartition(_valuesOnly ? k : Order.PartitionAt(k, total), buffer, _accumulators, census: false);
             }
         }
         finally

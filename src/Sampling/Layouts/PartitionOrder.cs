@@ -12,7 +12,9 @@ namespace Biathlon.Sampling;
 /// </summary>
 public readonly struct PartitionOrder : IEquatable<PartitionOrder>
 {
-    private const int FeistelRounds = 4;
+    // Small halves (4 bits at P = 100) need many rounds: with 4, the second partition was the first one's XOR-1
+    // neighbour 1.2–1.9 times as often as chance; with 12, pairs of positions pass a chi-square test.
+    private const int FeistelRounds = 12;
 
     private PartitionOrder(ulong seed, bool shuffled)
     {
@@ -34,7 +36,7 @@ public readonly struct PartitionOrder : IEquatable<PartitionOrder>
 
     /// <summary>
     /// The partition read <paramref name="position"/>-th, for <paramref name="partitions"/> partitions in all: a
-    /// bijection of [0, P). A 4-round Feistel network over the next power of four at or above P, with cycle walking
+    /// bijection of [0, P). A 12-round Feistel network over the next power of four at or above P, with cycle walking
     /// back into [0, P) (at most four steps expected).
     /// </summary>
     public int PartitionAt(int position, int partitions)
