@@ -313,6 +313,20 @@ public sealed class ResultHonestyTests(FlightDelayFixture pipeline, ITestOutputH
         }
     }
 
+    [Fact]
+    public void A_spec_that_starts_every_query_complete_claims_no_cost_decision()
+    {
+        using var wholeFirst = new FlightDelayVariant(pipeline, FlightDelayVariant.Planner("initialFraction", 1.0));
+        foreach (var request in Requests(0, 3))
+        {
+            var result = wholeFirst.Engine.Predict(request);
+            Assert.True(result.IsExact);
+            Assert.False(result.TookExactShortcut);
+            Assert.False(result.DependsOnMeasuredCosts);
+            Assert.All(result.Queries, q => Assert.Contains(q.ExactReason, new[] { ExactReason.FullInitialFraction, ExactReason.NotEstimable, ExactReason.NotSampled }));
+        }
+    }
+
     /// <summary>Requests for bound kind <paramref name="kind"/>: a loose δ that is usually met, a tight one that is not, and τ.</summary>
     private static (double Loose, double Tight, double Tau) Bounds(string kind) => kind switch
     {
