@@ -76,8 +76,7 @@ internal static class QuantileEstimator
         {
             var z = s_gridScores[k];
             var position = centre + z * spread;
-            var rank = z < 0 ? (int)Math.Floor(position) : (int)Math.Ceiling(position);
-            grid[k] = sorted[Math.Clamp(rank, 0, n - 1)];
+            grid[k] = Interpolate(sorted, Math.Clamp(position / (n - 1), 0, 1));
         }
 
         // The centre level holds the interpolated estimate itself, so the grid straddles it monotonically.

@@ -11,16 +11,18 @@ namespace Biathlon.Sampling.Tests.Coverage;
 /// COUNT DISTINCT always say so below z = 1.
 /// </summary>
 /// <remarks>
-/// One exception, for quantiles only: where the population's quantile is a value many rows share (at least 0.1% of
-/// them: integer delays, route distances, sensor readings to two decimals), the tightest interval between order
-/// statistics is that value alone and holds the truth in nearly every trial, so such a cell must cover at least 93%
-/// and its rate above 97% is printed as "discrete", not failed. No interval between order statistics can be narrower.
+/// One exception, for quantiles only: where the population's quantile is a value many rows share (integer delays,
+/// route distances, sensor readings to two decimals), the interval's ends snap to whole runs of tied values and its
+/// coverage rises above nominal; when the run is wide against the interval (the median delay, 2.9% of the rows) the
+/// tightest interval between order statistics is that value alone and holds the truth in nearly every trial. So where
+/// the truth's run of ties is at least 5% as long as the interval's half-width in population rows, a cell must cover at
+/// least 93% and its rate above 97% is printed as "discrete", not failed.
 /// </remarks>
 [Collection(FlightsCollection.Name)]
 public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper output)
 {
     private const int Trials = 2000;
-    private const double TiedShare = 0.001;
+    private const double TiedRunShare = 0.05;
     private static readonly double[] s_fractions = [0.02, 0.05, 0.2, 0.5];
 
     private static readonly AggregateSpec[] s_operators =
@@ -43,7 +45,7 @@ public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper outp
         foreach (var cell in cells)
         {
             Assert.Equal(Trials, cell.Trials);
-            var tied = cell.Aggregate.EffectiveQuantile is >= 0 && TiedShareOf(values, cell.Truth) >= TiedShare;
+            var tied = cell.Aggregate.EffectiveQuantile is >= 0 && TiedRows(values, cell.Truth) >= TiedRunShare * HalfBand(values.Length, cell);
             var calibrated = cell.IsCalibrated() || (tied && cell.Rate > 0.97);
             output.WriteLine((calibrated ? "  " : "X ") + cell + (tied && cell.Rate > 0.97 ? "  [discrete: a tied value]" : ""));
             if (!calibrated)
@@ -60,7 +62,7 @@ public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper outp
         Assert.True(failures.Count == 0, $"{population}: coverage outside 93–97%:\n" + string.Join("\n", failures));
     }
 
-    private static double TiedShareOf(double[] values, double truth)
+    private static int TiedRows(double[] values, double truth)
     {
         var equal = 0;
         foreach (var v in values)
@@ -68,6 +70,13 @@ public sealed class CoverageTests(FlightsFixture flights, ITestOutputHelper outp
             equal += v == truth ? 1 : 0;
         }
 
-        return (double)equal / values.Length;
+        return equal;
+    }
+
+    /// <summary>The 95% interval's half-width in population rows: 1.96 √(N q (1 − q)(1 − z) / z).</summary>
+    private static double HalfBand(int rows, CoverageCell cell)
+    {
+        var q = cell.Aggregate.EffectiveQuantile;
+        return 1.959963984540054 * Math.Sqrt(rows * q * (1 - q) * (1 - cell.Fraction) / cell.Fraction);
     }
 }
