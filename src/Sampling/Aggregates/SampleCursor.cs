@@ -307,8 +307,8 @@ public sealed class SampleCursor : IDisposable
             return 0;
         }
 
-        var ia = Influence(a);
-        var ib = Influence(b);
+        var ia = Influence(a, ea.Value);
+        var ib = Influence(b, eb.Value);
         var ab = Product(ia, ib);
         var aa = Product(ia, ia);
         var bb = Product(ib, ib);
@@ -455,8 +455,8 @@ public sealed class SampleCursor : IDisposable
         }
     }
 
-    /// <summary>An aggregate's influence shape, with the centre (R, or ξ̂ for a quantile), spread σ̂² and level it is taken at.</summary>
-    private InfluenceShape Influence(int index)
+    /// <summary>An aggregate's influence shape, with the centre (R, or ξ̂ for a quantile), spread σ̂² and level, from its <paramref name="estimate"/>.</summary>
+    private InfluenceShape Influence(int index, double estimate)
     {
         var spec = _aggregates[index];
         if (spec.Column is null)
@@ -472,16 +472,15 @@ public sealed class SampleCursor : IDisposable
             case AggregateOp.Sum:
                 return new InfluenceShape(InfluenceKind.Value, accumulator, 0, 0, 0);
             case AggregateOp.Avg:
-                return new InfluenceShape(InfluenceKind.Centred, accumulator, Estimate(index).Value, 0, 0);
+                return new InfluenceShape(InfluenceKind.Centred, accumulator, estimate, 0, 0);
             case AggregateOp.Var or AggregateOp.Std:
             {
-                var value = Estimate(index).Value;
-                var spread = spec.Op == AggregateOp.Std ? value * value : value;
+                var spread = spec.Op == AggregateOp.Std ? estimate * estimate : estimate;
                 return new InfluenceShape(InfluenceKind.Squared, accumulator, MeanEstimate(accumulator), spread, 0);
             }
 
             case AggregateOp.Median or AggregateOp.Percentile:
-                return new InfluenceShape(InfluenceKind.Indicator, accumulator, Estimate(index).Value, 0, spec.EffectiveQuantile);
+                return new InfluenceShape(InfluenceKind.Indicator, accumulator, estimate, 0, spec.EffectiveQuantile);
             default:
                 return new InfluenceShape(InfluenceKind.None, accumulator, 0, 0, 0);
         }
