@@ -23,8 +23,6 @@ public sealed class UncertaintyPropagator
     private readonly bool[] _joint;
     private readonly int[] _members;
     private readonly double[] _cholesky;
-    private readonly double[] _valuesA;
-    private readonly double[] _valuesB;
     private readonly float[] _inputs;
     private readonly float[] _outputs;
     private readonly double[] _deviations;
@@ -79,8 +77,6 @@ public sealed class UncertaintyPropagator
         _jointB = new double[features * BaseSamples];
         _members = new int[features];
         _cholesky = new double[features * features];
-        _valuesA = new double[BaseSamples];
-        _valuesB = new double[BaseSamples];
         _inputs = new float[Rows * features];
         _outputs = new float[Rows];
         _deviations = new double[Rows];
@@ -336,62 +332,41 @@ public sealed class UncertaintyPropagator
             return;
         }
 
+        var group = _groupOf[j];
         var joint = _joint[j];
         var normalA = (joint ? _jointA : _design.NormalA).AsSpan(j * n, n);
         var normalB = (joint ? _jointB : _design.NormalB).AsSpan(j * n, n);
-        var valuesA = _valuesA.AsSpan();
-        var valuesB = _valuesB.AsSpan();
-
-        // Map the design onto this feature's error distribution, one kind per loop (the switch stays out of the points).
-        switch (feature.Error)
-        {
-            case ErrorKind.Normal:
-                for (var i = 0; i < n; i++)
-                {
-                    valuesA[i] = feature.Value + feature.StdError * normalA[i];
-                    valuesB[i] = feature.Value + feature.StdError * normalB[i];
-                }
-
-                break;
-            case ErrorKind.Empirical when !joint:
-            {
-                // Sorted values as an empirical inverse CDF at the design's uniforms: stratification survives.
-                var uniformA = _design.UniformA.AsSpan(j * n, n);
-                var uniformB = _design.UniformB.AsSpan(j * n, n);
-                for (var i = 0; i < n; i++)
-                {
-                    valuesA[i] = feature.ValueAtLevel(uniformA[i]);
-                    valuesB[i] = feature.ValueAtLevel(uniformB[i]);
-                }
-
-                break;
-            }
-
-            case ErrorKind.Empirical:
-                for (var i = 0; i < n; i++)
-                {
-                    valuesA[i] = feature.ValueAtLevel(NormalDistribution.Cdf(normalA[i]));
-                    valuesB[i] = feature.ValueAtLevel(NormalDistribution.Cdf(normalB[i]));
-                }
-
-                break;
-            default:
-                for (var i = 0; i < n; i++)
-                {
-                    valuesA[i] = feature.ValueAtNormalScore(normalA[i]);
-                    valuesB[i] = feature.ValueAtNormalScore(normalB[i]);
-                }
-
-                break;
-        }
-
-        var group = _groupOf[j];
+        var uniformA = _design.UniformA.AsSpan(j * n, n);
+        var uniformB = _design.UniformB.AsSpan(j * n, n);
+        var value = feature.Value;
+        var sd = feature.StdError;
         for (var i = 0; i < n; i++)
         {
+            double a, b;
+            switch (feature.Error)
+            {
+                case ErrorKind.Normal:
+                    a = value + sd * normalA[i];
+                    b = value + sd * normalB[i];
+                    break;
+                case ErrorKind.Empirical:
+                {
+                    // Sorted values as an empirical inverse CDF: stratification survives the mapping.
+                    a = feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalA[i]) : uniformA[i]);
+                    b = feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalB[i]) : uniformB[i]);
+                    break;
+                }
+
+                default:
+                    a = feature.ValueAtNormalScore(normalA[i]);
+                    b = feature.ValueAtNormalScore(normalB[i]);
+                    break;
+            }
+
             var block = column.Slice(i * width, width);
-            block.Fill((float)valuesA[i]);
-            block[1 + group] = (float)valuesB[i];
-            block[^1] = (float)valuesB[i];
+            block.Fill((float)a);
+            block[1 + group] = (float)b;
+            block[^1] = (float)b;
         }
     }
 
