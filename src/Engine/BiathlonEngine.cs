@@ -26,7 +26,7 @@ public sealed partial class BiathlonEngine : IDisposable
 {
     private readonly Dictionary<string, PartitionedTable> _tables;
     private readonly CompiledQuery[] _queries;
-    private readonly OnnxModel? _model;
+    private readonly LoadedModel? _model;
     private readonly int[] _groupOfInput;
     private readonly EstimatorOptions _estimatorOptions;
     private readonly PropagationOptions _propagationOptions;
@@ -34,7 +34,7 @@ public sealed partial class BiathlonEngine : IDisposable
     private readonly CostStatistics _costs;
     private readonly int _partitions;
 
-    private BiathlonEngine(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, OnnxModel? model, double delta)
+    private BiathlonEngine(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, LoadedModel? model, double delta)
     {
         Definition = definition;
         _tables = tables;
@@ -61,7 +61,7 @@ public sealed partial class BiathlonEngine : IDisposable
 
         if (model is not null)
         {
-            CalibrateModelCosts(model);
+            CalibrateModelCosts(model.Model);
         }
     }
 
@@ -76,6 +76,12 @@ public sealed partial class BiathlonEngine : IDisposable
 
     /// <summary>True when a model is loaded (false with <see cref="EngineOptions.LoadModel"/> off).</summary>
     public bool HasModel => _model is not null;
+
+    /// <summary>The runtime evaluating the model (<see cref="Models.ModelRuntime.Native"/> or <see cref="Models.ModelRuntime.OnnxRuntime"/>); null without a model.</summary>
+    public Models.ModelRuntime? ModelRuntime => _model?.Runtime;
+
+    /// <summary>What evaluates the model, for logs: the native program's shape, or ONNX Runtime and why the native evaluator does not apply.</summary>
+    public string? ModelDescription => _model?.Description;
 
     /// <summary>
     /// Loads a pipeline folder (or spec file). Throws <see cref="PipelineSpecException"/> naming the spec file and
@@ -104,7 +110,7 @@ public sealed partial class BiathlonEngine : IDisposable
         var cache = options.CacheDirectory ?? Path.Combine(definition.Folder, ".cache");
         var tables = new Dictionary<string, PartitionedTable>(StringComparer.Ordinal);
         var queries = new CompiledQuery[definition.Queries.Count];
-        OnnxModel? model = null;
+        LoadedModel? model = null;
         try
         {
             foreach (var table in definition.Tables)
@@ -146,13 +152,13 @@ public sealed partial class BiathlonEngine : IDisposable
             double delta = definition.Bound.Delta ?? 0;
             if (options.LoadModel)
             {
-                model = LoadModel(definition);
+                model = LoadModel(definition, options.Progress);
                 if (definition.Bound.DeltaMetadata is { } key)
                 {
                     if (!model.Metadata.TryGetValue(key, out var text)
                         || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out delta) || !(delta >= 0))
                     {
-                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{model.Path}' has no non-negative number in metadata entry '{key}'.");
+                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{definition.ModelFile}' has no non-negative number in metadata entry '{key}'.");
                     }
                 }
             }
@@ -189,7 +195,7 @@ public sealed partial class BiathlonEngine : IDisposable
     /// Times the model on a QMC-sized batch and on one row (after a warm-up call each, which also pays ONNX Runtime's
     /// first-run costs before any request does), so cost decisions start from measured numbers, not from a cold call.
     /// </summary>
-    private void CalibrateModelCosts(OnnxModel model)
+    private void CalibrateModelCosts(IBatchModel model)
     {
         var inputs = Definition.Inputs.Count;
         var rows = _propagationOptions.BaseSamples * (_groupOfInput.Max() + 3);
@@ -212,30 +218,36 @@ public sealed partial class BiathlonEngine : IDisposable
         _costs.Calibrate(Time(rows), Time(1));
     }
 
-    private static OnnxModel LoadModel(PipelineDefinition definition)
+    private static LoadedModel LoadModel(PipelineDefinition definition, IProgress<string>? progress)
     {
         if (!File.Exists(definition.ModelFile))
         {
             throw new PipelineSpecException(definition.SpecFile, "$.model.file", $"model file '{definition.ModelFile}' does not exist.");
         }
 
-        OnnxModel model;
+        LoadedModel model;
         try
         {
-            model = OnnxModel.Load(definition.ModelFile, definition.Task, new OnnxModelOptions(definition.ModelThreads));
+            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads);
         }
         catch (DataSourceException e)
         {
             throw new PipelineSpecException(definition.SpecFile, "$.model.file", e.Message, e);
         }
+        catch (Models.Native.UnsupportedGraphException e)
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.runtime",
+                $"is \"native\" but model '{definition.ModelFile}' is not a graph the native runtime evaluates: {e.Message} Use \"auto\" or \"onnxruntime\".", e);
+        }
 
-        if (model.InputWidth != definition.Inputs.Count)
+        if (model.Model.InputWidth != definition.Inputs.Count)
         {
             model.Dispose();
             throw new PipelineSpecException(definition.SpecFile, "$.inputs",
-                $"the model takes {model.InputWidth} inputs but the spec lists {definition.Inputs.Count}.");
+                $"the model takes {model.Model.InputWidth} inputs but the spec lists {definition.Inputs.Count}.");
         }
 
+        progress?.Report($"model: {model.Description}");
         return model;
     }
 

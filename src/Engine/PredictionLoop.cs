@@ -202,7 +202,7 @@ public sealed partial class BiathlonEngine
 
                 FillCorrelations(context);
                 result = context.Propagator.Propagate(
-                    context.Features, _model, Definition.Task, bound, DesignSeed(seed, rounds), context.Correlations);
+                    context.Features, _model.Model, Definition.Task, bound, DesignSeed(seed, rounds), context.Correlations);
                 propagated = !result.IsIndeterminate;
                 sensitivityMeasured |= propagated;
                 if (propagated)
@@ -270,6 +270,7 @@ public sealed partial class BiathlonEngine
                 TookExactShortcut = shortcut,
                 DependsOnMeasuredCosts = dependsOnCosts,
                 Seed = seed,
+                ModelRuntime = _model.Runtime,
                 Queries = Outcomes(context, sensitivityMeasured ? context.FirstOrder : default),
                 Features = FeatureOutcomes(context),
                 Timings = new StageTimings(
@@ -378,7 +379,7 @@ public sealed partial class BiathlonEngine
             context.Row[i] = (float)(double.IsFinite(v) ? v : Definition.Queries[input.Query].Aggregates[input.Aggregate].Fill);
         }
 
-        _model!.Evaluate(context.Row, 1, context.Output);
+        _model!.Model.Evaluate(context.Row, 1, context.Output);
         return context.Output[0];
     }
 

@@ -39,7 +39,9 @@ public sealed class FlightDelayEndToEndTests(FlightDelayFixture pipeline, ITestO
             Assert.True(exact.IsExact);
             Assert.Equal(StopReason.AllExact, exact.StopReason);
             Assert.Equal(1, exact.Confidence);
-            Assert.Equal(expected[0], exact.Value, 5);
+            // ONNX Runtime here, the native evaluator in the engine: they agree within 1e-5 relative (NativeModelTests).
+            Assert.InRange(exact.Value, expected[0] - 1e-5 * Math.Max(1, Math.Abs(expected[0])), expected[0] + 1e-5 * Math.Max(1, Math.Abs(expected[0])));
+            Assert.Equal(Models.ModelRuntime.Native, exact.ModelRuntime);
             Assert.All(exact.Queries, q => Assert.Equal(1, q.Fraction));
             Assert.All(exact.Features, f => Assert.Equal(Sampling.ErrorKind.Exact, f.Error));
         }

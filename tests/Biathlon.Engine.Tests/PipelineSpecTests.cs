@@ -28,6 +28,7 @@ public sealed class PipelineSpecTests : IDisposable
             """.Replace("            ", "", StringComparison.Ordinal));
         File.WriteAllBytes(_dir.File("model.onnx"), OnnxExporter.Regressor(new LinearModel([2.0, 0.5, -1.0], 3.0)));
         File.WriteAllBytes(_dir.File("narrow.onnx"), OnnxExporter.Regressor(new LinearModel([2.0, 0.5], 3.0)));
+        File.WriteAllBytes(_dir.File("sin.onnx"), SinModel());
     }
 
     private static JsonObject ValidSpec() => JsonNode.Parse("""
@@ -125,6 +126,64 @@ public sealed class PipelineSpecTests : IDisposable
         var narrow = LoadFails(s => s["model"]!["file"] = "narrow.onnx");
         Assert.Equal("$.inputs", narrow.JsonPath);
         Assert.Contains("takes 2 inputs but the spec lists 3", narrow.Message);
+    }
+
+    [Fact]
+    public void A_bad_runtime_and_a_native_runtime_for_an_unsupported_graph_are_named()
+    {
+        var bad = LoadFails(s => s["model"]!["runtime"] = "gpu");
+        Assert.Equal("$.model.runtime", bad.JsonPath);
+        Assert.Contains("\"auto\", \"native\" or \"onnxruntime\"", bad.Message);
+        var unsupported = LoadFails(s =>
+        {
+            s["model"]!["file"] = "sin.onnx";
+            s["model"]!["runtime"] = "native";
+        });
+        Assert.Equal("$.model.runtime", unsupported.JsonPath);
+        Assert.Contains("operator Sin", unsupported.Message);
+    }
+
+    [Theory]
+    [InlineData("auto", "sin.onnx", Models.ModelRuntime.OnnxRuntime)]
+    [InlineData("auto", "model.onnx", Models.ModelRuntime.Native)]
+    [InlineData("onnxruntime", "model.onnx", Models.ModelRuntime.OnnxRuntime)]
+    [InlineData("native", "model.onnx", Models.ModelRuntime.Native)]
+    public async Task The_runtime_choice_is_reported(string runtime, string model, Models.ModelRuntime expected)
+    {
+        var spec = ValidSpec();
+        spec["model"]!["file"] = model;
+        spec["model"]!["runtime"] = runtime;
+        var lines = new List<string>();
+        using var engine = await BiathlonEngine.LoadAsync(Write(spec), new EngineOptions { CacheDirectory = _dir.File("cache"), Progress = new SyncProgress(lines) });
+        Assert.Equal(expected, engine.ModelRuntime);
+        Assert.Contains(lines, l => l.StartsWith("model: ", StringComparison.Ordinal) && l.Contains(expected == Models.ModelRuntime.Native ? "native" : "ONNX Runtime"));
+        if (model == "sin.onnx")
+        {
+            Assert.Contains("Sin", engine.ModelDescription);
+        }
+    }
+
+    /// <summary>sin(x)·w: an operator the native evaluator does not implement.</summary>
+    private static byte[] SinModel()
+    {
+        var graph = new OnnxGraphBuilder();
+        graph.FloatInput("input", 3);
+        graph.Node("Sin", ["input"], ["s"]);
+        graph.FloatInitializer("w", [3, 1], [1f, 1f, 1f]);
+        graph.Node("MatMul", ["s", "w"], ["prediction"]);
+        graph.Output("prediction", Models.Onnx.TensorProto.Types.DataType.Float, 1);
+        return graph.Build(null, usesMlDomain: false);
+    }
+
+    private sealed class SyncProgress(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (lines)
+            {
+                lines.Add(value);
+            }
+        }
     }
 
     [Fact]

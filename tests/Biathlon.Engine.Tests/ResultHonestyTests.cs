@@ -342,7 +342,9 @@ public sealed class ResultHonestyTests(FlightDelayFixture pipeline, ITestOutputH
         _ => BoundKind.ErrorAtConfidence,
     };
 
-    private static OnnxModel LoadModel(BiathlonEngine engine) => OnnxModel.Load(engine.Definition.ModelFile, PredictionTask.Regression);
+    /// <summary>The model as the engine runs it (the same runtime), so "the model on the point estimates" is bit for bit the engine's call.</summary>
+    private static LoadedModel LoadModel(BiathlonEngine engine) =>
+        LoadedModel.Load(engine.Definition.ModelFile, PredictionTask.Regression, engine.Definition.ModelRuntime, 1);
 
     /// <summary>The smallest round limit at which the request's last round propagated (shortcut off, tight δ from the spec).</summary>
     private static (int Rounds, PredictionResult Result) FirstPropagatedRound(BiathlonEngine engine, IReadOnlyDictionary<string, object?> request)
@@ -363,7 +365,7 @@ public sealed class ResultHonestyTests(FlightDelayFixture pipeline, ITestOutputH
         pipeline.Test.Skip(from).Take(count).Select(r => r.ToRequest());
 
     /// <summary>The model on the reported feature values (undefined ones replaced by their fill values), computed here.</summary>
-    private static double ModelOnFeatures(BiathlonEngine engine, PredictionResult result, OnnxModel model)
+    private static double ModelOnFeatures(BiathlonEngine engine, PredictionResult result, LoadedModel model)
     {
         var inputs = engine.Definition.Inputs;
         var row = new float[inputs.Count];
@@ -374,13 +376,13 @@ public sealed class ResultHonestyTests(FlightDelayFixture pipeline, ITestOutputH
         }
 
         var output = new float[1];
-        model.EvaluateRowMajor(row, 1, output);
+        model.Model.Evaluate(row, 1, output);
         return output[0];
     }
 
     /// <summary>Everything a result claims, checked against its stop reason and bound kind.</summary>
     private static void AssertHonest(
-        PredictionResult r, BiathlonEngine engine, IReadOnlyDictionary<string, object?> request, string kind, double delta, double tau, OnnxModel model)
+        PredictionResult r, BiathlonEngine engine, IReadOnlyDictionary<string, object?> request, string kind, double delta, double tau, LoadedModel model)
     {
         var boundKind = KindOf(kind);
         Assert.Equal(boundKind, r.BoundKind);

@@ -37,7 +37,7 @@ public sealed class FreshDesignTests
         var cells = new int[256];
         for (var i = 0; i < 256; i++)
         {
-            var a = propagator.Inputs[i * 3];
+            var a = propagator.Inputs[i]; // A rows come first
             cells[Math.Clamp((int)(Sampling.Numerics.NormalDistribution.Cdf(a) * 256), 0, 255)]++;
         }
 

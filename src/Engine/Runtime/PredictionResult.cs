@@ -84,6 +84,9 @@ public sealed class PredictionResult
     /// <summary>The request's replay seed: digest of its field values and the pipeline seed. It fixes every partition order and QMC design.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Which runtime evaluated the model (spec <c>model.runtime</c>, resolved at load).</summary>
+    public Models.ModelRuntime ModelRuntime { get; init; }
+
     /// <summary>Per feature query: final fraction, rows read, S1 of the last QMC round, and why it ended exact.</summary>
     public required IReadOnlyList<QueryOutcome> Queries { get; init; }
 

@@ -1,3 +1,4 @@
+using Biathlon.Engine.Models;
 using Biathlon.Planner;
 using Biathlon.Sampling;
 
@@ -76,6 +77,9 @@ public sealed record PipelineDefinition
 
     /// <summary>ONNX Runtime threads per operator.</summary>
     public int ModelThreads { get; init; } = 1;
+
+    /// <summary>Which code evaluates the model (<c>model.runtime</c>; default <see cref="ModelRuntime.Auto"/>).</summary>
+    public ModelRuntime ModelRuntime { get; init; } = ModelRuntime.Auto;
 
     /// <summary>The bound: kind, δ (or the model metadata key that holds it) and τ.</summary>
     public required BoundDefinition Bound { get; init; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
+using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
 using Biathlon.Planner;
 using Biathlon.Sampling;
@@ -125,6 +126,14 @@ public static class PipelineSpecLoader
                 throw Fail("$.model.threads", $"must lie in [1, 64] (got {model.Threads}).");
             }
 
+            var runtime = model.Runtime switch
+            {
+                null or "auto" => ModelRuntime.Auto,
+                "native" => ModelRuntime.Native,
+                "onnxruntime" => ModelRuntime.OnnxRuntime,
+                _ => throw Fail("$.model.runtime", $"must be \"auto\", \"native\" or \"onnxruntime\" (got \"{model.Runtime}\")."),
+            };
+
             return new PipelineDefinition
             {
                 SpecFile = file,
@@ -139,6 +148,7 @@ public static class PipelineSpecLoader
                 Inputs = inputs,
                 ModelFile = modelFile,
                 ModelThreads = model.Threads ?? 1,
+                ModelRuntime = runtime,
                 Bound = Bound(json.Bound, task),
                 Planner = Planner(json.Planner),
             };

@@ -124,6 +124,8 @@ internal sealed class ModelJson
     public string? File { get; set; }
 
     public int? Threads { get; set; }
+
+    public string? Runtime { get; set; }
 }
 
 internal sealed class BoundJson

@@ -6,44 +6,40 @@ namespace Biathlon.Planner;
 /// </summary>
 internal static class FirstOrder
 {
-    /// <param name="centred">Outputs minus their mean, in design order (blocks of G + 2 rows: A, AB_0 … AB_G−1, B).</param>
-    /// <param name="baseSamples">N.</param>
-    /// <param name="groups">G.</param>
-    /// <param name="indices">Receives S1 per group; all zero when the outputs do not vary.</param>
-    public static void Compute(ReadOnlySpan<double> centred, int baseSamples, int groups, Span<double> indices)
+    /// <param name="centred">Outputs minus their mean, in <see cref="SaltelliLayout"/> order (A, B, then one AB block per uncertain group).</param>
+    /// <param name="layout">The design's blocks.</param>
+    /// <param name="indices">Receives S1 per group (0 for groups without a block, and all 0 when the outputs do not vary).</param>
+    public static void Compute(ReadOnlySpan<double> centred, in SaltelliLayout layout, Span<double> indices)
     {
-        var width = groups + 2;
-        double sumAB = 0, sumSquaresAB = 0;
-        for (var i = 0; i < baseSamples; i++)
+        var n = layout.BaseSamples;
+        var a = centred[..n];
+        var b = centred.Slice(n, n);
+        double sum = 0, squares = 0;
+        for (var i = 0; i < n; i++)
         {
-            var a = centred[i * width];
-            var b = centred[i * width + width - 1];
-            sumAB += a + b;
-            sumSquaresAB += a * a + b * b;
+            sum += a[i] + b[i];
+            squares += a[i] * a[i] + b[i] * b[i];
         }
 
-        var meanAB = sumAB / (2 * baseSamples);
-        var variance = sumSquaresAB / (2 * baseSamples) - meanAB * meanAB;
+        var mean = sum / (2 * n);
+        var variance = squares / (2 * n) - mean * mean;
         indices.Clear();
         if (!(variance > 1e-300))
         {
             return;
         }
 
-        for (var i = 0; i < baseSamples; i++)
+        var groups = layout.BlockGroups;
+        for (var block = 0; block < groups.Length; block++)
         {
-            var block = centred.Slice(i * width, width);
-            var a = block[0];
-            var b = block[^1];
-            for (var k = 0; k < groups; k++)
+            var ab = centred.Slice(layout.BlockStart(block), n);
+            double s = 0;
+            for (var i = 0; i < n; i++)
             {
-                indices[k] += b * (block[1 + k] - a);
+                s += b[i] * (ab[i] - a[i]);
             }
-        }
 
-        for (var k = 0; k < groups; k++)
-        {
-            indices[k] /= baseSamples * variance;
+            indices[groups[block]] = s / (n * variance);
         }
     }
 }

@@ -15,4 +15,11 @@ public interface IBatchModel
     /// integer) for classification.
     /// </summary>
     void Evaluate(ReadOnlySpan<float> inputs, int rows, Span<float> outputs);
+
+    /// <summary>
+    /// A per-request evaluator of Saltelli designs. Models that can fold a request's constant inputs into themselves,
+    /// or skip work the design's structure makes redundant, return their own; the default evaluates every row with
+    /// <see cref="Evaluate"/>.
+    /// </summary>
+    IDesignEvaluator CreateDesignEvaluator() => new BatchDesignEvaluator(this);
 }

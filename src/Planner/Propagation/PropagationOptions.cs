@@ -8,7 +8,11 @@ public sealed record PropagationOptions
 {
     /// <summary>Creates options, validating each value.</summary>
     /// <param name="baseSamples">N, the Saltelli base points: a power of two in [2, 65536] (default 128).</param>
-    public PropagationOptions(int baseSamples = 128)
+    /// <param name="closedForm">
+    /// Propagate in closed form, with no design points, when the specialised model is affine and every uncertain
+    /// error is normal (default true; false always runs the QMC design, for comparisons).
+    /// </param>
+    public PropagationOptions(int baseSamples = 128, bool closedForm = true)
     {
         if (baseSamples < 2 || baseSamples > 65_536 || !BitOperations.IsPow2(baseSamples))
         {
@@ -17,6 +21,7 @@ public sealed record PropagationOptions
         }
 
         BaseSamples = baseSamples;
+        ClosedForm = closedForm;
     }
 
     /// <summary>The defaults: N = 128.</summary>
@@ -24,4 +29,7 @@ public sealed record PropagationOptions
 
     /// <summary>N, the Saltelli base points.</summary>
     public int BaseSamples { get; }
+
+    /// <summary>Whether affine models with normal errors propagate in closed form.</summary>
+    public bool ClosedForm { get; }
 }

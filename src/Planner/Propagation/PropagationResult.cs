@@ -21,7 +21,7 @@ public readonly record struct PropagationResult
     /// <summary>Population variance of the QMC outputs (classification: of the indicator "output equals the prediction").</summary>
     public double Variance { get; init; }
 
-    /// <summary>Rows the model evaluated (N · (G + 2)), or 0 when not propagated.</summary>
+    /// <summary>Rows the model evaluated (N · (U + 2) for U uncertain groups), or 0 when not propagated or propagated in closed form.</summary>
     public int ModelRows { get; init; }
 
     /// <summary>

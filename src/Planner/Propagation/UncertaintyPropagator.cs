@@ -5,10 +5,13 @@ using Biathlon.Sampling.Numerics;
 namespace Biathlon.Planner;
 
 /// <summary>
-/// Propagates feature errors through a model with a Saltelli first-order QMC design: N base points, one group per
-/// feature query, N · (G + 2) model rows in one batch. Returns the prediction, its confidence for the bound, the
-/// output variance, and the first-order Sobol index S1 of every group from the same outputs (no extra model calls).
-/// Every call draws a fresh scrambled design from its seed. Features of one group are drawn jointly: their normal
+/// Propagates feature errors through a model with a Saltelli first-order QMC design: N base points and one AB block
+/// per group (feature query) with an uncertain feature, N · (U + 2) model rows in one batch (<see cref="SaltelliLayout"/>).
+/// Returns the prediction, its confidence for the bound, the output variance, and the first-order Sobol index S1 of
+/// every group from the same outputs (no extra model calls). Every call draws a fresh scrambled design from its seed.
+/// The model is reached through its <see cref="IDesignEvaluator"/>, specialised on the exact features whenever they
+/// change; when that evaluator is affine and every uncertain error is normal, the result is computed in closed form
+/// with no design at all. Features of one group are drawn jointly: their normal
 /// scores are correlated by the group's correlation matrix (a Gaussian copula), then each is mapped through its own
 /// error distribution (<see cref="FeatureEstimate.ValueAtNormalScore"/>). Holds its buffers: allocation-free after the
 /// first call. Not thread-safe: use one per concurrent request.
@@ -28,6 +31,16 @@ public sealed class UncertaintyPropagator
     private readonly double[] _deviations;
     private readonly double[] _firstOrder;
     private readonly LabelCounter _labels = new();
+    private readonly int[] _blockGroups;
+    private readonly bool[] _constant;
+    private readonly float[] _constantValues;
+    private readonly double[] _affineWeights;
+    private readonly bool _closedForm;
+    private IBatchModel? _evaluatedModel;
+    private IDesignEvaluator? _evaluator;
+    private bool _specialized;
+    private int _rows;
+    private int _blockCount;
 
     /// <summary>Creates a propagator for features whose query groups are <paramref name="groupOfFeature"/>.</summary>
     /// <param name="groupOfFeature">Group (feature query) of each feature: ids 0..G−1, each used at least once. D = its length, 1 to 512.</param>
@@ -69,7 +82,8 @@ public sealed class UncertaintyPropagator
         Features = features;
         Groups = groups;
         BaseSamples = options.BaseSamples;
-        Rows = BaseSamples * (groups + 2);
+        MaxRows = BaseSamples * (groups + 2);
+        _closedForm = options.ClosedForm;
         _design = new QmcDesign(features, BaseSamples);
         _uncertain = new bool[features];
         _joint = new bool[features];
@@ -77,10 +91,14 @@ public sealed class UncertaintyPropagator
         _jointB = new double[features * BaseSamples];
         _members = new int[features];
         _cholesky = new double[features * features];
-        _inputs = new float[Rows * features];
-        _outputs = new float[Rows];
-        _deviations = new double[Rows];
+        _inputs = new float[MaxRows * features];
+        _outputs = new float[MaxRows];
+        _deviations = new double[MaxRows];
         _firstOrder = new double[groups];
+        _blockGroups = new int[groups];
+        _constant = new bool[features];
+        _constantValues = new float[features];
+        _affineWeights = new double[features];
     }
 
     /// <summary>D: features per row.</summary>
@@ -92,17 +110,23 @@ public sealed class UncertaintyPropagator
     /// <summary>N: base points.</summary>
     public int BaseSamples { get; }
 
-    /// <summary>Model rows per round: N · (G + 2).</summary>
-    public int Rows { get; }
+    /// <summary>Model rows of the last round: N · (U + 2) for U uncertain groups (0 after a closed-form or indeterminate round).</summary>
+    public int Rows => _rows;
+
+    /// <summary>The most model rows a round can take: N · (G + 2).</summary>
+    public int MaxRows { get; }
 
     /// <summary>S1 of every group from the last <see cref="Propagate"/> (0 for groups whose features are all exact).</summary>
     public ReadOnlySpan<double> FirstOrderIndices => _firstOrder;
 
-    /// <summary>The model outputs of the last round, in design order.</summary>
-    public ReadOnlySpan<float> Outputs => _outputs;
+    /// <summary>The model outputs of the last round, in design order (<see cref="SaltelliLayout"/>).</summary>
+    public ReadOnlySpan<float> Outputs => _outputs.AsSpan(0, _rows);
 
     /// <summary>The design matrix of the last round, column-major (feature j of row r at j · Rows + r).</summary>
-    public ReadOnlySpan<float> Inputs => _inputs;
+    public ReadOnlySpan<float> Inputs => _inputs.AsSpan(0, _rows * Features);
+
+    /// <summary>Groups with an AB block in the last round, in block order.</summary>
+    public ReadOnlySpan<int> BlockGroups => _blockGroups.AsSpan(0, _blockCount);
 
     /// <summary>
     /// Maps the features onto a design drawn from <paramref name="designSeed"/>, evaluates <paramref name="model"/>
@@ -150,6 +174,7 @@ public sealed class UncertaintyPropagator
         }
 
         _firstOrder.AsSpan().Clear();
+        _rows = 0;
         if (indeterminate)
         {
             return new PropagationResult
@@ -158,23 +183,180 @@ public sealed class UncertaintyPropagator
             };
         }
 
+        var evaluator = EvaluatorFor(model);
+        Specialize(evaluator, features);
+        if (task == PredictionTask.Regression && TryClosedForm(evaluator, features, correlations, bound, out var closed))
+        {
+            return closed;
+        }
+
+        _blockCount = 0;
+        for (var g = 0; g < Groups; g++)
+        {
+            for (var j = 0; j < Features; j++)
+            {
+                if (_groupOf[j] == g && _uncertain[j])
+                {
+                    _blockGroups[_blockCount++] = g;
+                    break;
+                }
+            }
+        }
+
+        var layout = new SaltelliLayout(BaseSamples, _blockGroups.AsSpan(0, _blockCount));
+        _rows = layout.Rows;
         _design.Generate(designSeed, _uncertain);
         Correlate(features, correlations);
         for (var j = 0; j < features.Length; j++)
         {
-            FillColumn(j, features[j]);
+            FillColumn(j, features[j], layout);
         }
 
-        model.Evaluate(_inputs, Rows, _outputs);
-        for (var r = 0; r < _outputs.Length; r++)
+        var outputs = _outputs.AsSpan(0, _rows);
+        evaluator.Evaluate(_inputs.AsSpan(0, _rows * Features), layout, outputs);
+        for (var r = 0; r < outputs.Length; r++)
         {
-            if (!float.IsFinite(_outputs[r]))
+            if (!float.IsFinite(outputs[r]))
             {
-                throw new QueryException("model", $"The model returned {_outputs[r].ToString(CultureInfo.InvariantCulture)} for design row {r}.");
+                throw new QueryException("model", $"The model returned {outputs[r].ToString(CultureInfo.InvariantCulture)} for design row {r}.");
             }
         }
 
-        return task == PredictionTask.Regression ? SummariseRegression(bound) : SummariseClassification();
+        return task == PredictionTask.Regression ? SummariseRegression(bound, layout) : SummariseClassification(layout);
+    }
+
+    /// <summary>The model's design evaluator, created once per model this propagator sees.</summary>
+    private IDesignEvaluator EvaluatorFor(IBatchModel model)
+    {
+        if (!ReferenceEquals(model, _evaluatedModel))
+        {
+            _evaluator = model.CreateDesignEvaluator();
+            _evaluatedModel = model;
+            _specialized = false;
+        }
+
+        return _evaluator!;
+    }
+
+    /// <summary>Specialises the evaluator on the exact features, unless they are the ones it was last specialised on.</summary>
+    private void Specialize(IDesignEvaluator evaluator, ReadOnlySpan<FeatureEstimate> features)
+    {
+        var changed = !_specialized;
+        for (var j = 0; j < features.Length; j++)
+        {
+            var constant = !_uncertain[j];
+            var value = constant ? (float)features[j].Value : 0f;
+            changed |= constant != _constant[j] || value.CompareTo(_constantValues[j]) != 0;
+            _constant[j] = constant;
+            _constantValues[j] = value;
+        }
+
+        if (changed)
+        {
+            evaluator.Specialize(_groupOf, _constant, _constantValues);
+            _specialized = true;
+        }
+    }
+
+    /// <summary>
+    /// An affine model with normal errors: ŷ is normal with mean w·x̂ + b and variance Σ_g ‖L_gᵀ(w∘σ)_g‖² (L_g the same
+    /// Cholesky factor the design would use), S1_g its group's share; no design points.
+    /// </summary>
+    private bool TryClosedForm(
+        IDesignEvaluator evaluator, ReadOnlySpan<FeatureEstimate> features, ReadOnlySpan<double> correlations, ErrorBound bound,
+        out PropagationResult result)
+    {
+        result = default;
+        if (!_closedForm)
+        {
+            return false;
+        }
+
+        foreach (var feature in features)
+        {
+            if (feature.Error is not (ErrorKind.Exact or ErrorKind.Normal))
+            {
+                return false;
+            }
+        }
+
+        var weights = _affineWeights.AsSpan();
+        if (!evaluator.TryGetAffine(weights, out var intercept))
+        {
+            return false;
+        }
+
+        var mean = intercept;
+        for (var j = 0; j < Features; j++)
+        {
+            if (_uncertain[j])
+            {
+                mean += weights[j] * features[j].Value;
+            }
+        }
+
+        double variance = 0;
+        for (var g = 0; g < Groups; g++)
+        {
+            var k = 0;
+            for (var j = 0; j < Features; j++)
+            {
+                if (_groupOf[j] == g && _uncertain[j])
+                {
+                    _members[k++] = j;
+                }
+            }
+
+            if (k == 0)
+            {
+                continue;
+            }
+
+            var members = _members.AsSpan(0, k);
+            var l = _cholesky.AsSpan(0, k * k);
+            if (correlations.IsEmpty || k == 1)
+            {
+                l.Clear();
+                for (var a = 0; a < k; a++)
+                {
+                    l[a * k + a] = 1;
+                }
+            }
+            else
+            {
+                FactorCorrelation(correlations, members, l);
+            }
+
+            double groupVariance = 0;
+            for (var a = 0; a < k; a++)
+            {
+                double projected = 0;
+                for (var b = a; b < k; b++)
+                {
+                    projected += l[b * k + a] * weights[members[b]] * features[members[b]].StdError;
+                }
+
+                groupVariance += projected * projected;
+            }
+
+            _firstOrder[g] = groupVariance;
+            variance += groupVariance;
+        }
+
+        for (var g = 0; g < Groups; g++)
+        {
+            _firstOrder[g] = variance > 1e-300 ? _firstOrder[g] / variance : 0;
+        }
+
+        var sd = Math.Sqrt(variance);
+        var delta = bound.Kind == BoundKind.RelativeError ? bound.Delta * Math.Max(Math.Abs(mean), ErrorBound.RelativeFloor) : bound.Delta;
+        var confidence = sd > 0 ? 2 * NormalDistribution.Cdf(delta / sd) - 1 : 1;
+        result = new PropagationResult
+        {
+            Prediction = mean, Delta = delta, Confidence = confidence, Variance = variance, ModelRows = 0,
+            ErrorAtTau = bound.Kind == BoundKind.ErrorAtConfidence ? sd * NormalDistribution.InverseCdf(0.5 + 0.5 * bound.Tau) : double.NaN,
+        };
+        return true;
     }
 
     private bool Validate(in FeatureEstimate feature, int j)
@@ -320,59 +502,58 @@ public sealed class UncertaintyPropagator
         static double Finite(double r) => double.IsFinite(r) ? r : 0;
     }
 
-    /// <summary>Writes feature j's column: per block i, rows [A_i, AB_i,0 … AB_i,G−1, B_i]; AB_i,k takes B's value only in group k.</summary>
-    private void FillColumn(int j, in FeatureEstimate feature)
+    /// <summary>Writes feature j's column in <see cref="SaltelliLayout"/> order: A, B, then each AB block (B's value only in its own group).</summary>
+    private void FillColumn(int j, in FeatureEstimate feature, in SaltelliLayout layout)
     {
         var n = BaseSamples;
-        var width = Groups + 2;
-        var column = _inputs.AsSpan(j * Rows, Rows);
+        var rows = layout.Rows;
+        var column = _inputs.AsSpan(j * rows, rows);
         if (feature.Error == ErrorKind.Exact)
         {
             column.Fill((float)feature.Value);
             return;
         }
 
-        var group = _groupOf[j];
         var joint = _joint[j];
         var normalA = (joint ? _jointA : _design.NormalA).AsSpan(j * n, n);
         var normalB = (joint ? _jointB : _design.NormalB).AsSpan(j * n, n);
         var uniformA = _design.UniformA.AsSpan(j * n, n);
         var uniformB = _design.UniformB.AsSpan(j * n, n);
+        var a = column[..n];
+        var b = column.Slice(n, n);
         var value = feature.Value;
         var sd = feature.StdError;
         for (var i = 0; i < n; i++)
         {
-            double a, b;
             switch (feature.Error)
             {
                 case ErrorKind.Normal:
-                    a = value + sd * normalA[i];
-                    b = value + sd * normalB[i];
+                    a[i] = (float)(value + sd * normalA[i]);
+                    b[i] = (float)(value + sd * normalB[i]);
                     break;
                 case ErrorKind.Empirical:
-                {
                     // Sorted values as an empirical inverse CDF: stratification survives the mapping.
-                    a = feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalA[i]) : uniformA[i]);
-                    b = feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalB[i]) : uniformB[i]);
+                    a[i] = (float)feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalA[i]) : uniformA[i]);
+                    b[i] = (float)feature.ValueAtLevel(joint ? NormalDistribution.Cdf(normalB[i]) : uniformB[i]);
                     break;
-                }
-
                 default:
-                    a = feature.ValueAtNormalScore(normalA[i]);
-                    b = feature.ValueAtNormalScore(normalB[i]);
+                    a[i] = (float)feature.ValueAtNormalScore(normalA[i]);
+                    b[i] = (float)feature.ValueAtNormalScore(normalB[i]);
                     break;
             }
+        }
 
-            var block = column.Slice(i * width, width);
-            block.Fill((float)a);
-            block[1 + group] = (float)b;
-            block[^1] = (float)b;
+        var group = _groupOf[j];
+        var blocks = layout.BlockGroups;
+        for (var block = 0; block < blocks.Length; block++)
+        {
+            (blocks[block] == group ? b : a).CopyTo(column.Slice(layout.BlockStart(block), n));
         }
     }
 
-    private PropagationResult SummariseRegression(ErrorBound bound)
+    private PropagationResult SummariseRegression(ErrorBound bound, in SaltelliLayout layout)
     {
-        var outputs = _outputs.AsSpan();
+        var outputs = _outputs.AsSpan(0, _rows);
         double sum = 0;
         foreach (var y in outputs)
         {
@@ -381,7 +562,7 @@ public sealed class UncertaintyPropagator
 
         var mean = sum / outputs.Length;
         double squares = 0;
-        var deviations = _deviations.AsSpan();
+        var deviations = _deviations.AsSpan(0, _rows);
         for (var r = 0; r < outputs.Length; r++)
         {
             var d = outputs[r] - mean;
@@ -410,20 +591,20 @@ public sealed class UncertaintyPropagator
         // S1 on outputs centred by their mean (the reference standardises first; scaling cancels in the ratio).
         for (var r = 0; r < outputs.Length; r++)
         {
-            _deviations[r] = outputs[r] - mean;
+            deviations[r] = outputs[r] - mean;
         }
 
-        FirstOrder.Compute(_deviations, BaseSamples, Groups, _firstOrder);
+        FirstOrder.Compute(deviations, layout, _firstOrder);
         return new PropagationResult
         {
             Prediction = mean, Delta = delta, Confidence = (double)within / outputs.Length, ErrorAtTau = errorAtTau, Variance = variance,
-            ModelRows = Rows,
+            ModelRows = _rows,
         };
     }
 
-    private PropagationResult SummariseClassification()
+    private PropagationResult SummariseClassification(in SaltelliLayout layout)
     {
-        var outputs = _outputs.AsSpan();
+        var outputs = _outputs.AsSpan(0, _rows);
         var mode = _labels.Mode(outputs);
         var agree = 0;
         for (var r = 0; r < outputs.Length; r++)
@@ -441,11 +622,11 @@ public sealed class UncertaintyPropagator
             _deviations[r] -= confidence;
         }
 
-        FirstOrder.Compute(_deviations, BaseSamples, Groups, _firstOrder);
+        FirstOrder.Compute(_deviations.AsSpan(0, _rows), layout, _firstOrder);
         return new PropagationResult
         {
             Prediction = mode, Delta = 0, Confidence = confidence, ErrorAtTau = double.NaN, Variance = confidence * (1 - confidence),
-            ModelRows = Rows,
+            ModelRows = _rows,
         };
     }
 }
