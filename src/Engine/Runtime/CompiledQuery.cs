@@ -68,6 +68,8 @@ internal sealed class CompiledQuery
             switch (_keyTypes[k])
             {
                 case RequestFieldType.String:
+                {
+                    // One dictionary lookup: its miss is the bad-request check.
                     var text = request.Strings[field]!;
                     keys[k] = _binder.EncodeString(k, text);
                     if (keys[k] < 0)
@@ -76,6 +78,8 @@ internal sealed class CompiledQuery
                     }
 
                     break;
+                }
+
                 case RequestFieldType.Number:
                     keys[k] = _binder.EncodeNumber(k, request.Numbers[field]);
                     break;
