@@ -68,18 +68,8 @@ internal sealed class CompiledQuery
             switch (_keyTypes[k])
             {
                 case RequestFieldType.String:
-                {
-                    // One dictionary lookup: its miss is the bad-request check.
-                    var text = request.Strings[field]!;
-                    keys[k] = _binder.EncodeString(k, text);
-                    if (keys[k] < 0)
-                    {
-                        throw UnknownString(k, text);
-                    }
-
+                    keys[k] = EncodeKnownString(k, request.Strings[field]!);
                     break;
-                }
-
                 case RequestFieldType.Number:
                     keys[k] = _binder.EncodeNumber(k, request.Numbers[field]);
                     break;
@@ -113,10 +103,17 @@ internal sealed class CompiledQuery
         return rows;
     }
 
-    private RequestException UnknownString(int key, string value)
+    /// <summary>A string key's code: one dictionary lookup, whose miss is the bad-request check.</summary>
+    private long EncodeKnownString(int key, string value)
     {
-        var (column, field) = Definition.Keys[key];
-        return new RequestException(field, $"Unknown value '{value}': table '{Table.Name}' has no row with {column} = '{value}'.");
+        var code = _binder.EncodeString(key, value);
+        if (code < 0)
+        {
+            var (column, field) = Definition.Keys[key];
+            throw new RequestException(field, $"Unknown value '{value}': table '{Table.Name}' has no row with {column} = '{value}'.");
+        }
+
+        return code;
     }
 
     private static int IndexOf(IReadOnlyList<RequestFieldDefinition> request, string name)
