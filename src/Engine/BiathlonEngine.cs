@@ -146,7 +146,15 @@ public sealed partial class BiathlonEngine : IDisposable
                 var query = definition.Queries[q];
                 var table = tables[query.Table];
                 SpecDataChecks.Check(definition, query, table);
-                queries[q] = new CompiledQuery(query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request);
+                try
+                {
+                    queries[q] = new CompiledQuery(query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request);
+                }
+                catch (Exception e) when (e is SchemaException or QueryException)
+                {
+                    // Constant filters are compiled here, once: one that cannot apply to its column fails the load.
+                    throw new PipelineSpecException(file, $"{query.JsonPath}.filters", e.Message, e);
+                }
             }
 
             double delta = definition.Bound.Delta ?? 0;
@@ -184,6 +192,11 @@ public sealed partial class BiathlonEngine : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        while (_contexts.TryTake(out var context))
+        {
+            context.Dispose();
+        }
+
         _model?.Dispose();
         foreach (var table in _tables.Values)
         {
@@ -301,16 +314,9 @@ public sealed partial class BiathlonEngine : IDisposable
     private RequestContext RentContext() =>
         _contexts.TryTake(out var context)
             ? context
-            : new RequestContext(_queries.Length, Definition.Inputs.Count, _groupOfInput, _propagationOptions, Definition.Planner.Policy, Definition.Planner.Seed);
+            : new RequestContext(
+                Definition.Request, _queries.Length, Definition.Inputs.Count, _groupOfInput, _propagationOptions, Definition.Planner.Policy, Definition.Planner.Seed);
 
-    private void ReturnContext(RequestContext context)
-    {
-        foreach (var cursor in context.Cursors)
-        {
-            cursor?.Dispose();
-        }
-
-        Array.Clear(context.Cursors);
-        _contexts.Add(context);
-    }
+    /// <summary>Pools the context with its cursors: the next request restarts them (<see cref="RequestContext.OpenCursor"/>).</summary>
+    private void ReturnContext(RequestContext context) => _contexts.Add(context);
 }

@@ -40,8 +40,7 @@ public sealed partial class BiathlonEngine
             for (var q = 0; q < _queries.Length; q++)
             {
                 var query = _queries[q];
-                context.Cursors[q] = query.Layout.OpenCursor(query.Bind(values), query.Aggregates, _estimatorOptions, OrderOf(seed, q));
-                context.Cursors[q].WidenToPartitions(query.Partitions);
+                context.OpenCursor(q, query, values, _estimatorOptions, OrderOf(seed, q)).WidenToPartitions(query.Partitions);
             }
 
             FillFeatures(context, values);
@@ -97,14 +96,14 @@ public sealed partial class BiathlonEngine
             throw new InvalidOperationException($"Pipeline '{Definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
         }
 
-        var values = RequestValues.Parse(request, Definition.Request);
-        var seed = values.Digest(Definition.Planner.Seed);
-        var bound = Bound(options);
-        var planner = Definition.Planner;
-        var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
         var context = RentContext();
         try
         {
+            var values = context.Values.Read(request);
+            var seed = values.Digest(Definition.Planner.Seed);
+            var bound = Bound(options);
+            var planner = Definition.Planner;
+            var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
             var fixedFraction = options?.FixedFraction;
             if (fixedFraction is { } z && !(z > 0 && z <= 1))
             {
@@ -116,9 +115,8 @@ public sealed partial class BiathlonEngine
             for (var q = 0; q < _queries.Length; q++)
             {
                 var query = _queries[q];
-                var predicate = query.Bind(values);
-                context.Cursors[q] = query.Layout.OpenCursor(predicate, query.Aggregates, _estimatorOptions, OrderOf(seed, q));
-                context.EstimatedRows[q] = query.EstimateRows(predicate);
+                var cursor = context.OpenCursor(q, query, values, _estimatorOptions, OrderOf(seed, q));
+                context.EstimatedRows[q] = query.EstimateRows(cursor.Predicate);
                 context.ExactReasons[q] = exact ? ExactReason.ExactRequest
                     : !query.Definition.Sampled ? ExactReason.NotSampled
                     : query.HasNotEstimable ? ExactReason.NotEstimable

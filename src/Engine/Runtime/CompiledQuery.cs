@@ -2,10 +2,16 @@ using Biathlon.Sampling;
 
 namespace Biathlon.Engine.Runtime;
 
-/// <summary>A feature query resolved against its loaded table: the layout to read, the request fields behind its keys and window, and its aggregates.</summary>
+/// <summary>
+/// A feature query resolved against its loaded table: the layout to read, the request fields behind its keys and
+/// window, and its aggregates. Keys and constant filters are bound once, at load (<see cref="PredicateBinder"/>); a
+/// request only encodes its key values and window, into the predicate its pooled cursor already holds.
+/// </summary>
 internal sealed class CompiledQuery
 {
-    private readonly (string Column, int Field, RequestFieldType Type, bool StringKey)[] _keys;
+    private readonly PredicateBinder _binder;
+    private readonly int[] _keyFields;
+    private readonly RequestFieldType[] _keyTypes;
     private readonly int _windowField;
 
     public CompiledQuery(QueryDefinition definition, PartitionedTable table, Layout layout, IReadOnlyList<RequestFieldDefinition> request)
@@ -13,13 +19,20 @@ internal sealed class CompiledQuery
         Definition = definition;
         Table = table;
         Layout = layout;
-        _keys = definition.Keys
-            .Select(k =>
-            {
-                var field = IndexOf(request, k.Value);
-                return (k.Key, field, request[field].Type, table.Schema.Column(k.Key).Type == ColumnType.String);
-            })
-            .ToArray();
+        var keys = definition.Keys;
+        var columns = new string[keys.Count];
+        _keyFields = new int[keys.Count];
+        _keyTypes = new RequestFieldType[keys.Count];
+        var k = 0;
+        foreach (var (column, field) in keys)
+        {
+            columns[k] = column;
+            _keyFields[k] = IndexOf(request, field);
+            _keyTypes[k] = request[_keyFields[k]].Type;
+            k++;
+        }
+
+        _binder = new PredicateBinder(layout, columns, definition.Filters);
         _windowField = definition.WindowField is null ? -1 : IndexOf(request, definition.WindowField);
         Aggregates = definition.Aggregates.Select(a => a.Spec).ToArray();
         HasNotEstimable = Aggregates.Any(a => !a.IsEstimableFromSample);
@@ -42,29 +55,31 @@ internal sealed class CompiledQuery
 
     public int Partitions => Table.Partitions;
 
-    /// <summary>The predicate for one request; a string key the table never holds is a bad request.</summary>
-    public BoundPredicate Bind(RequestValues request)
+    /// <summary>
+    /// The predicate for one request, written into <paramref name="reuse"/> when given (a predicate of this query no
+    /// cursor reads any more); a string key the table never holds is a bad request.
+    /// </summary>
+    public BoundPredicate Bind(RequestValues request, BoundPredicate? reuse = null)
     {
-        var keys = new Dictionary<string, object?>(_keys.Length);
-        foreach (var (column, field, type, stringKey) in _keys)
+        Span<long> keys = stackalloc long[_keyFields.Length];
+        for (var k = 0; k < keys.Length; k++)
         {
-            object value = type switch
+            var field = _keyFields[k];
+            switch (_keyTypes[k])
             {
-                RequestFieldType.String => request.Strings[field]!,
-                RequestFieldType.Number => request.Numbers[field],
-                _ => request.Integers[field],
-            };
-            if (stringKey && !Table.ContainsString(column, (string)value))
-            {
-                throw new RequestException(
-                    Definition.Keys.First(k => k.Key == column).Value,
-                    $"Unknown value '{value}': table '{Table.Name}' has no row with {column} = '{value}'.");
+                case RequestFieldType.String:
+                    keys[k] = EncodeKnownString(k, request.Strings[field]!);
+                    break;
+                case RequestFieldType.Number:
+                    keys[k] = _binder.EncodeNumber(k, request.Numbers[field]);
+                    break;
+                default:
+                    keys[k] = _binder.EncodeInteger(k, request.Integers[field]);
+                    break;
             }
-
-            keys[column] = value;
         }
 
-        long? from = null, to = null;
+        long from = long.MinValue, to = long.MaxValue;
         if (_windowField >= 0)
         {
             var t = request.Integers[_windowField];
@@ -72,7 +87,7 @@ internal sealed class CompiledQuery
             to = t + Definition.WindowTo;
         }
 
-        return Layout.Bind(new RowPredicate { Keys = keys, From = from, To = to, Filters = Definition.Filters });
+        return _binder.Bind(keys, from, to, reuse);
     }
 
     /// <summary>Rows in the predicate's ranges over all partitions and the census (before filters): 2 binary searches per partition.</summary>
@@ -86,6 +101,19 @@ internal sealed class CompiledQuery
         }
 
         return rows;
+    }
+
+    /// <summary>A string key's code: one dictionary lookup, whose miss is the bad-request check.</summary>
+    private long EncodeKnownString(int key, string value)
+    {
+        var code = _binder.EncodeString(key, value);
+        if (code < 0)
+        {
+            var (column, field) = Definition.Keys[key];
+            throw new RequestException(field, $"Unknown value '{value}': table '{Table.Name}' has no row with {column} = '{value}'.");
+        }
+
+        return code;
     }
 
     private static int IndexOf(IReadOnlyList<RequestFieldDefinition> request, string name)

@@ -3,11 +3,17 @@ using Biathlon.Sampling;
 
 namespace Biathlon.Engine.Runtime;
 
-/// <summary>The per-request working state of one pipeline (cursors, plan, feature estimates, a propagator, a policy). Pooled and reused: after warm-up a request allocates only its cursors, predicates and result.</summary>
-internal sealed class RequestContext
+/// <summary>
+/// The per-request working state of one pipeline (parsed request, cursors with their predicates, plan, feature
+/// estimates, a propagator, a policy). Pooled and reused, cursors included: after warm-up the request path allocates
+/// nothing of its own but the result.
+/// </summary>
+internal sealed class RequestContext : IDisposable
 {
-    public RequestContext(int queries, int inputs, int[] groupOfInput, PropagationOptions propagation, string policy, ulong seed)
+    public RequestContext(
+        IReadOnlyList<RequestFieldDefinition> request, int queries, int inputs, int[] groupOfInput, PropagationOptions propagation, string policy, ulong seed)
     {
+        Values = new RequestValues(request);
         Cursors = new SampleCursor[queries];
         EstimatedRows = new long[queries];
         Plan = new int[queries];
@@ -29,6 +35,10 @@ internal sealed class RequestContext
         };
     }
 
+    /// <summary>The request being served, parsed (overwritten by the next).</summary>
+    public RequestValues Values { get; }
+
+    /// <summary>Query q's cursor, set by <see cref="OpenCursor"/> and kept for the next request (null until the first).</summary>
     public SampleCursor[] Cursors { get; }
 
     public long[] EstimatedRows { get; }
@@ -60,4 +70,34 @@ internal sealed class RequestContext
     public UncertaintyPropagator Propagator { get; }
 
     public IPlanPolicy Policy { get; }
+
+    /// <summary>
+    /// Query <paramref name="q"/>'s cursor for this request, positioned before its first read: the pooled cursor
+    /// restarted on its own predicate re-targeted to <paramref name="values"/>, or, the first time, a new one.
+    /// </summary>
+    public SampleCursor OpenCursor(int q, CompiledQuery query, RequestValues values, EstimatorOptions options, PartitionOrder order)
+    {
+        var cursor = Cursors[q];
+
+        // The previous request is over, so no cursor reads the old predicate: it is re-targeted in place.
+        var predicate = query.Bind(values, cursor?.Predicate);
+        if (cursor is null)
+        {
+            return Cursors[q] = query.Layout.OpenCursor(predicate, query.Aggregates, options, order);
+        }
+
+        cursor.Restart(predicate, order);
+        return cursor;
+    }
+
+    /// <summary>Returns the cursors' pooled buffers (the engine is disposed).</summary>
+    public void Dispose()
+    {
+        foreach (var cursor in Cursors)
+        {
+            cursor?.Dispose();
+        }
+
+        Array.Clear(Cursors);
+    }
 }

@@ -4,14 +4,20 @@ using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Engine.Runtime;
 
-/// <summary>A request parsed against the pipeline's request schema: one typed value per field, by field index.</summary>
+/// <summary>
+/// A request parsed against the pipeline's request schema: one typed value per field, by field index. An instance is
+/// reusable: <see cref="Read"/> overwrites it, so a pooled request context parses every request without allocating.
+/// </summary>
 internal sealed class RequestValues
 {
-    private RequestValues(int fields)
+    private readonly IReadOnlyList<RequestFieldDefinition> _schema;
+
+    public RequestValues(IReadOnlyList<RequestFieldDefinition> schema)
     {
-        Integers = new long[fields];
-        Numbers = new double[fields];
-        Strings = new string?[fields];
+        _schema = schema;
+        Integers = new long[schema.Count];
+        Numbers = new double[schema.Count];
+        Strings = new string?[schema.Count];
     }
 
     /// <summary>Integer and timestamp (µs) fields.</summary>
@@ -23,19 +29,32 @@ internal sealed class RequestValues
     /// <summary>String fields.</summary>
     public string?[] Strings { get; }
 
-    /// <summary>Checks and converts <paramref name="request"/>; throws <see cref="RequestException"/> naming the first bad field.</summary>
-    public static RequestValues Parse(IReadOnlyDictionary<string, object?> request, IReadOnlyList<RequestFieldDefinition> schema)
+    /// <summary>Checks and converts <paramref name="request"/> into a new instance; throws <see cref="RequestException"/> naming the first bad field.</summary>
+    public static RequestValues Parse(IReadOnlyDictionary<string, object?> request, IReadOnlyList<RequestFieldDefinition> schema) =>
+        new RequestValues(schema).Read(request);
+
+    /// <summary>Checks and converts <paramref name="request"/> into this instance; throws <see cref="RequestException"/> naming the first bad field.</summary>
+    public RequestValues Read(IReadOnlyDictionary<string, object?> request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        foreach (var key in request.Keys)
+        var schema = _schema;
+        if (request is Dictionary<string, object?> dictionary)
         {
-            if (!schema.Any(f => f.Name == key))
+            // The concrete type's key enumerator is a struct: the common case checks its keys without allocating.
+            foreach (var key in dictionary.Keys)
             {
-                throw new RequestException(key, $"Unknown request field '{key}'. Fields: {string.Join(", ", schema.Select(f => f.Name))}.");
+                CheckKnown(key);
+            }
+        }
+        else
+        {
+            foreach (var key in request.Keys)
+            {
+                CheckKnown(key);
             }
         }
 
-        var values = new RequestValues(schema.Count);
+        var values = this;
         for (var i = 0; i < schema.Count; i++)
         {
             var field = schema[i];
@@ -109,6 +128,19 @@ internal sealed class RequestValues
         }
 
         return h;
+    }
+
+    private void CheckKnown(string key)
+    {
+        for (var i = 0; i < _schema.Count; i++)
+        {
+            if (_schema[i].Name == key)
+            {
+                return;
+            }
+        }
+
+        throw new RequestException(key, $"Unknown request field '{key}'. Fields: {string.Join(", ", _schema.Select(f => f.Name))}.");
     }
 
     private static RequestException WrongType(RequestFieldDefinition field, object raw)

@@ -22,6 +22,9 @@ internal sealed class ColumnAccumulator
     /// </summary>
     public int MomentOrder { get; private set; }
 
+    /// <summary>The moment order the aggregates asked for, restored by <see cref="Reset"/> after <see cref="KeepValuesOnly"/>.</summary>
+    private int _requiredOrder;
+
     public MomentState Moments;
 
     public long NonNull { get; private set; }
@@ -37,7 +40,7 @@ internal sealed class ColumnAccumulator
         switch (op)
         {
             case AggregateOp.Sum or AggregateOp.Avg or AggregateOp.Var or AggregateOp.Std:
-                MomentOrder = 4;
+                MomentOrder = _requiredOrder = 4;
                 break;
             case AggregateOp.Min or AggregateOp.Max:
                 Extremes ??= new ExtremeTracker();
@@ -46,6 +49,17 @@ internal sealed class ColumnAccumulator
                 Sorted ??= new SortedSample();
                 break;
         }
+    }
+
+    /// <summary>Empties the state for a new sample, keeping its buffers (a pooled cursor's next request).</summary>
+    public void Reset()
+    {
+        MomentOrder = _requiredOrder;
+        Moments = default;
+        NonNull = 0;
+        Nulls = 0;
+        Extremes?.Clear();
+        Sorted?.Clear();
     }
 
     /// <summary>For a cursor that reads every partition at once: its estimates are exact, so no error state is kept.</summary>

@@ -20,6 +20,9 @@ internal sealed class ExtremeTracker
     /// <summary>The retained smallest values, ascending.</summary>
     public ReadOnlySpan<double> Smallest => _smallest.AsSpan(0, _smallestCount);
 
+    /// <summary>Forgets every value.</summary>
+    public void Clear() => _largestCount = _smallestCount = 0;
+
     public void Add(ReadOnlySpan<double> values)
     {
         foreach (var v in values)

@@ -8,24 +8,35 @@ namespace Biathlon.Sampling;
 /// yet read and merges them into the running state, so no row is ever read twice. When the table has a census
 /// stratum, the first widening also reads the predicate's census rows in full, into a state of their own, and every
 /// estimate combines the exact census with the sampled rest. Not thread-safe: one cursor serves
-/// one request. Dispose it when done: quantile and distinct-count samples hold pooled buffers.
+/// one request at a time; <see cref="Restart"/> empties it for the next one, keeping its buffers, so a pooled cursor
+/// serves request after request without allocating. Dispose it when done: quantile and distinct-count samples hold
+/// pooled buffers.
 /// </summary>
 public sealed class SampleCursor : IDisposable
 {
     private const int ChunkLength = 1024;
 
     private readonly Layout _layout;
-    private readonly BoundPredicate _predicate;
     private readonly AggregateSpec[] _aggregates;
     private readonly EstimatorOptions _options;
     private readonly ColumnAccumulator[] _accumulators;
+
+    // The census state, kept for reuse; _census points at it while the census is a stratum of its own and is null once
+    // it is folded into the sample (or never read: an exact first read).
+    private readonly ColumnAccumulator[]? _censusState;
     private ColumnAccumulator[]? _census;
     private long _censusRowsMatched;
+    private BoundPredicate _predicate;
     private readonly int[] _accumulatorOf;
     private readonly double[]?[] _grids;
     private readonly (int X, int Y)[] _pairs;
     private readonly CoMomentState[] _comoments;
     private bool _valuesOnly;
+
+    // Estimates are pure functions of the sample: each is kept until a widening reads a new partition.
+    private readonly FeatureEstimate[] _estimates;
+    private readonly long[] _estimatedAt;
+    private long _sampleVersion = 1;
 
     internal SampleCursor(
         Layout layout, BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions options, PartitionOrder order)
@@ -76,7 +87,7 @@ public sealed class SampleCursor : IDisposable
         _accumulators = [.. accumulators];
         if (layout.HasCensus)
         {
-            _census = new ColumnAccumulator[_accumulators.Length];
+            _census = _censusState = new ColumnAccumulator[_accumulators.Length];
             for (var a = 0; a < _census.Length; a++)
             {
                 _census[a] = new ColumnAccumulator(_accumulators[a].Ordinal, _accumulators[a].Type);
@@ -106,6 +117,8 @@ public sealed class SampleCursor : IDisposable
 
         _pairs = [.. pairs];
         _comoments = new CoMomentState[_pairs.Length];
+        _estimates = new FeatureEstimate[_aggregates.Length];
+        _estimatedAt = new long[_aggregates.Length];
     }
 
     /// <summary>The aggregates, in the order given.</summary>
@@ -115,7 +128,7 @@ public sealed class SampleCursor : IDisposable
     public BoundPredicate Predicate => _predicate;
 
     /// <summary>The order in which partitions are read.</summary>
-    public PartitionOrder Order { get; }
+    public PartitionOrder Order { get; private set; }
 
     /// <summary>Partitions read so far (k of P).</summary>
     public int PartitionsRead { get; private set; }
@@ -131,6 +144,42 @@ public sealed class SampleCursor : IDisposable
 
     /// <summary>Rows read so far that passed the extra filters, census rows included.</summary>
     public long RowsMatched { get; private set; }
+
+    /// <summary>
+    /// Empties the cursor and points it at <paramref name="predicate"/> (bound to the same layout) read in
+    /// <paramref name="order"/>: afterwards it behaves exactly as a cursor freshly opened with them, but keeps its
+    /// buffers, so a pool of cursors serves requests without allocating. Estimates taken earlier may share buffers
+    /// with the new sample's: copy what must outlive the restart.
+    /// </summary>
+    public void Restart(BoundPredicate predicate, PartitionOrder order)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        if (!ReferenceEquals(predicate.Layout, _layout))
+        {
+            throw new QueryException("predicate", $"The predicate was bound to layout '{predicate.Layout.Name}', not '{_layout.Name}'.");
+        }
+
+        _predicate = predicate;
+        Order = order;
+        PartitionsRead = 0;
+        RowsScanned = 0;
+        RowsMatched = 0;
+        _censusRowsMatched = 0;
+        _valuesOnly = false;
+        _sampleVersion++;
+        foreach (var acc in _accumulators)
+        {
+            acc.Reset();
+        }
+
+        _census = _censusState;
+        foreach (var acc in _census ?? [])
+        {
+            acc.Reset();
+        }
+
+        Array.Clear(_comoments);
+    }
 
     /// <summary>
     /// Widens the sample to fraction <paramref name="z"/> in (0, 1], rounded up to the 1/P grid. A fraction at or below
@@ -158,6 +207,11 @@ public sealed class SampleCursor : IDisposable
         }
 
         var first = PartitionsRead == 0;
+        if (partitions > PartitionsRead)
+        {
+            _sampleVersion++;
+        }
+
         if (first && partitions == total)
         {
             // Exact from the first read: no estimate will carry an error, so keep only what the values need, census
@@ -206,18 +260,17 @@ public sealed class SampleCursor : IDisposable
         PartitionsRead = Math.Max(PartitionsRead, partitions);
         if (IsExact && _census is { } census)
         {
-            // Every row is read: the strata merge and every estimate is exact.
+            // Every row is read: the strata merge and every estimate is exact. The census state stays for a restart.
             for (var a = 0; a < _accumulators.Length; a++)
             {
                 _accumulators[a].Absorb(census[a]);
-                census[a].Sorted?.Dispose();
             }
 
             _census = null;
         }
     }
 
-    /// <summary>The estimate of aggregate <paramref name="index"/> from the sample read so far.</summary>
+    /// <summary>The estimate of aggregate <paramref name="index"/> from the sample read so far (computed once per widening).</summary>
     public FeatureEstimate Estimate(int index)
     {
         if (PartitionsRead == 0)
@@ -225,6 +278,17 @@ public sealed class SampleCursor : IDisposable
             throw new QueryException("z", "The cursor has read no partition yet: call WidenTo first.");
         }
 
+        if (_estimatedAt[index] != _sampleVersion)
+        {
+            _estimates[index] = Compute(index);
+            _estimatedAt[index] = _sampleVersion;
+        }
+
+        return _estimates[index];
+    }
+
+    private FeatureEstimate Compute(int index)
+    {
         var spec = _aggregates[index];
         var p = Fraction;
         var exact = IsExact;
@@ -604,7 +668,7 @@ public sealed class SampleCursor : IDisposable
             : Slot(buffer, a)[..chunk.Length];
     }
 
-    /// <summary>Returns pooled buffers. Estimates taken earlier stay valid; the cursor must not be widened or estimated again.</summary>
+    /// <summary>Returns pooled buffers. Estimates taken earlier stay valid; the cursor must not be widened, estimated or restarted again.</summary>
     public void Dispose()
     {
         foreach (var acc in _accumulators)
@@ -612,7 +676,7 @@ public sealed class SampleCursor : IDisposable
             acc.Sorted?.Dispose();
         }
 
-        foreach (var acc in _census ?? [])
+        foreach (var acc in _censusState ?? [])
         {
             acc.Sorted?.Dispose();
         }

@@ -78,6 +78,9 @@ internal sealed class SortedSample : IDisposable
         _pendingCount = 0;
     }
 
+    /// <summary>Empties the sample but keeps its buffers, so a reused cursor's next sample rents nothing.</summary>
+    public void Clear() => _count = _pendingCount = 0;
+
     /// <summary>Returns the buffers to the pool; the sample must not be used afterwards.</summary>
     public void Dispose()
     {

@@ -110,20 +110,8 @@ public sealed class Layout
                 predicate.From is not null ? "from" : "to", $"Table '{Table.Name}' has no time column, so a time window cannot apply.");
         }
 
-        if (from > to)
-        {
-            throw new QueryException(
-                "from",
-                $"Time window of table '{Table.Name}' starts after it ends: from = {from.ToString(CultureInfo.InvariantCulture)} > to = {to.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        var filters = new CompiledFilter[predicate.Filters.Count];
-        for (var i = 0; i < filters.Length; i++)
-        {
-            filters[i] = Compile(predicate.Filters[i]);
-        }
-
-        return new BoundPredicate(this, groupId, from, to, filters);
+        CheckWindow(from, to);
+        return new BoundPredicate(this, groupId, from, to, CompileFilters(predicate.Filters));
     }
 
     /// <summary>
@@ -201,6 +189,37 @@ public sealed class Layout
         return lo;
     }
 
+    /// <summary>Compiles constant filters against this layout's table (an empty list shares one empty array).</summary>
+    internal CompiledFilter[] CompileFilters(IReadOnlyList<ColumnFilter> filters)
+    {
+        if (filters.Count == 0)
+        {
+            return [];
+        }
+
+        var compiled = new CompiledFilter[filters.Count];
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            compiled[i] = Compile(filters[i]);
+        }
+
+        return compiled;
+    }
+
+    internal void CheckWindow(long from, long to)
+    {
+        if (from > to)
+        {
+            throw new QueryException(
+                "from",
+                $"Time window of table '{Table.Name}' starts after it ends: from = {from.ToString(CultureInfo.InvariantCulture)} > to = {to.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    /// <summary>The error for a key value that does not fit its column's type.</summary>
+    internal SchemaException KeyMismatch(ColumnSchema column, object? value) =>
+        new(column.Name, $"Key column '{column.Name}' of table '{Table.Name}' has type {column.Type}; the value {Show(value)} does not fit it.");
+
     /// <summary>Encodes a key value; false when it is a string the column never holds.</summary>
     private bool TryEncodeKey(ColumnSchema column, int ordinal, object? value, out long encoded)
     {
@@ -223,9 +242,7 @@ public sealed class Layout
                 encoded = l;
                 return true;
             default:
-                throw new SchemaException(
-                    column.Name,
-                    $"Key column '{column.Name}' of table '{Table.Name}' has type {column.Type}; the value {Show(value)} does not fit it.");
+                throw KeyMismatch(column, value);
         }
     }
 
