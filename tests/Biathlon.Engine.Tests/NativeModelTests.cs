@@ -80,6 +80,23 @@ public sealed class NativeModelTests
         Assert.False(NativeModel.Compile(ModelProto.Parser.ParseFrom(onnx), PredictionTask.Regression).Steps.OfType<TreeStep>().Single().Ensemble.HasFastForm);
     }
 
+    [Fact]
+    public void A_tree_with_a_cycle_is_refused_not_walked()
+    {
+        // node 0 → 1 → 2 → 1: every id exists and tree 0 has a root, but the walk would never reach a leaf.
+        var graph = new OnnxGraphBuilder();
+        graph.FloatInput("input", 4);
+        graph.Node("TreeEnsembleRegressor", ["input"], ["prediction"], OnnxGraphBuilder.MlDomain)
+            .Int("n_targets", 1).Ints("nodes_treeids", [0, 0, 0, 0]).Ints("nodes_nodeids", [0, 1, 2, 3]).Ints("nodes_featureids", [0, 1, 2, 0])
+            .Strings("nodes_modes", ["BRANCH_LEQ", "BRANCH_LEQ", "BRANCH_LEQ", "LEAF"]).Floats("nodes_values", [1, 2, 3, 0])
+            .Ints("nodes_truenodeids", [1, 2, 1, 0]).Ints("nodes_falsenodeids", [3, 3, 3, 0])
+            .Ints("target_treeids", [0]).Ints("target_nodeids", [3]).Ints("target_ids", [0]).Floats("target_weights", [1f]);
+        graph.Output("prediction", TensorProto.Types.DataType.Float, 1);
+        var error = Assert.Throws<UnsupportedGraphException>(() =>
+            NativeModel.Compile(ModelProto.Parser.ParseFrom(graph.Build(null, usesMlDomain: true)), PredictionTask.Regression));
+        Assert.Contains("not a tree", error.Message);
+    }
+
     [Theory]
     [InlineData("NONE")]
     [InlineData("SOFTMAX")]

@@ -76,7 +76,6 @@ internal sealed class NativeWorkspace(int values)
     /// <summary>Whether any value is NaN (NaN ≠ NaN), 8 or 16 lanes at a time.</summary>
     public static bool HasNaN(ReadOnlySpan<float> values)
     {
-        var i = 0;
         var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
         foreach (var v in vectors)
         {
@@ -86,7 +85,7 @@ internal sealed class NativeWorkspace(int values)
             }
         }
 
-        for (i = vectors.Length * Vector<float>.Count; i < values.Length; i++)
+        for (var i = vectors.Length * Vector<float>.Count; i < values.Length; i++)
         {
             if (float.IsNaN(values[i]))
             {

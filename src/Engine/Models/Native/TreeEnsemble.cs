@@ -370,9 +370,43 @@ internal sealed class TreeEnsemble
             ensemble.LeafValues[~leaf * targets + target] += weights[w];
         }
 
+        CheckShape(ensemble, node);
         ensemble.HasFastForm = fast;
         return ensemble;
     }
+
+    /// <summary>
+    /// Every tree must be a tree: each split reached once from its root, at most <see cref="MaxDepth"/> deep. A cycle
+    /// would hang evaluation and a shared or too deep subtree would overflow the pruning's recursion.
+    /// </summary>
+    private static void CheckShape(TreeEnsemble e, NodeProto node)
+    {
+        var seen = new bool[e.InternalNodes];
+        var stack = new Stack<(int Node, int Depth)>();
+        foreach (var root in e.Roots)
+        {
+            stack.Push((root, 0));
+            while (stack.TryPop(out var top))
+            {
+                if (top.Node < 0)
+                {
+                    continue;
+                }
+
+                if (seen[top.Node] || top.Depth >= MaxDepth)
+                {
+                    throw new UnsupportedGraphException($"node '{node.Name}' has a tree that is not a tree of depth ≤ {MaxDepth} (a split reached twice, a cycle, or deeper).");
+                }
+
+                seen[top.Node] = true;
+                stack.Push((e.TrueChildren[top.Node], top.Depth + 1));
+                stack.Push((e.FalseChildren[top.Node], top.Depth + 1));
+            }
+        }
+    }
+
+    /// <summary>Deepest split a tree may have.</summary>
+    public const int MaxDepth = 512;
 
     /// <summary>Rewrites a node as "x ≤ threshold ? left : right", valid for non-NaN x.</summary>
     private static void SetFastForm(TreeEnsemble e, int n)
