@@ -1,3 +1,4 @@
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Experiments;
 using Biathlon.Planner;
 using Xunit.Abstractions;
@@ -32,7 +33,7 @@ public sealed class FlightDelayEndToEndTests(FlightDelayFixture pipeline, ITestO
         foreach (var flight in pipeline.Test.Take(20))
         {
             var features = new float[engine.InputNames.Count];
-            engine.ComputeExactFeatures(flight.ToRequest(), features);
+            new PipelineDiagnostics(engine).ComputeExactFeatures(flight.ToRequest(), features);
             var expected = new float[1];
             model.EvaluateRowMajor(features, 1, expected);
             var exact = engine.PredictExact(flight.ToRequest());

@@ -1,3 +1,4 @@
+using Biathlon.Engine.Diagnostics;
 using System.Text.Json.Nodes;
 using Biathlon.Engine.Models;
 using Biathlon.Planner;
@@ -219,7 +220,7 @@ public sealed class PipelineSpecTests : IDisposable
     {
         using (var engine = await BiathlonEngine.LoadAsync(Write(ValidSpec()), new EngineOptions { CacheDirectory = _dir.File("cache-on") }))
         {
-            var census = engine.GetTable("readings").Census;
+            var census = new PipelineDiagnostics(engine).GetTable("readings").Census;
             Assert.NotNull(census);
             Assert.Equal(["v"], census.Columns.Select(c => c.Name));
         }
@@ -228,7 +229,7 @@ public sealed class PipelineSpecTests : IDisposable
         off["tables"]![0]!["census"] = new JsonObject { ["enabled"] = false };
         using (var engine = await BiathlonEngine.LoadAsync(Write(off), new EngineOptions { CacheDirectory = _dir.File("cache-off") }))
         {
-            Assert.Null(engine.GetTable("readings").Census);
+            Assert.Null(new PipelineDiagnostics(engine).GetTable("readings").Census);
         }
     }
 

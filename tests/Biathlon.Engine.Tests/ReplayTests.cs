@@ -134,7 +134,10 @@ public sealed class ReplayTests(FlightDelayFixture pipeline, ITestOutputHelper o
         var iso = departure.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
         var json = JsonDocument.Parse(JsonSerializer.Serialize(new
         {
-            origin = (string)flight["origin"]!, destination = (string)flight["destination"]!, distance, departure = iso,
+            origin = (string)flight["origin"]!,
+            destination = (string)flight["destination"]!,
+            distance,
+            departure = iso,
         })).RootElement;
 
         Dictionary<string, object?> With(string field, object value) => new(flight) { [field] = value };

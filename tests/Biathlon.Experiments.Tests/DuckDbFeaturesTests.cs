@@ -1,3 +1,4 @@
+using Biathlon.Engine.Diagnostics;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Biathlon.Engine;
@@ -59,7 +60,7 @@ public sealed class DuckDbFeaturesTests(ITestOutputHelper output) : IDisposable
         clock.Restart();
         foreach (var request in requests)
         {
-            engine.ComputeExactFeatures(request, features);
+            new PipelineDiagnostics(engine).ComputeExactFeatures(request, features);
         }
 
         var engineMs = clock.Elapsed.TotalMilliseconds / requests.Length;
@@ -141,7 +142,7 @@ public sealed class DuckDbFeaturesTests(ITestOutputHelper output) : IDisposable
         var mismatches = new List<string>();
         foreach (var request in requests)
         {
-            engine.ComputeExactFeatures(request, expected);
+            new PipelineDiagnostics(engine).ComputeExactFeatures(request, expected);
             duck.ComputeFeatures(request, actual);
             for (var i = 0; i < expected.Length; i++)
             {

@@ -54,7 +54,9 @@ public sealed class CorrelationTests(FlightsFixture flights)
         {
             using var table = PartitionedTable.Build(population, new TableOptions
             {
-                Partitions = 100, Seed = (ulong)t, Census = new CensusOptions { Columns = ["delay"] },
+                Partitions = 100,
+                Seed = (ulong)t,
+                Census = new CensusOptions { Columns = ["delay"] },
             });
             var layout = table.Layouts[0];
             using var cursor = layout.OpenCursor(layout.Bind(new RowPredicate()), aggregates, order: PartitionOrder.Shuffled((ulong)t));

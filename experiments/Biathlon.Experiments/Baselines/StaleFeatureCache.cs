@@ -1,4 +1,5 @@
 using Biathlon.Engine;
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
 using Biathlon.Experiments.Pipelines;
 
@@ -15,6 +16,7 @@ namespace Biathlon.Experiments.Baselines;
 public sealed class StaleFeatureCache
 {
     private readonly BiathlonEngine _engine;
+    private readonly PipelineDiagnostics _diagnostics;
     private readonly OnnxModel _model;
     private readonly double _refreshesPerHour;
     private readonly int[][] _inputsOfQuery;
@@ -31,6 +33,7 @@ public sealed class StaleFeatureCache
     public StaleFeatureCache(BiathlonEngine engine, OnnxModel model, double refreshesPerHour)
     {
         _engine = engine;
+        _diagnostics = new PipelineDiagnostics(engine);
         _model = model;
         _refreshesPerHour = refreshesPerHour;
         var definition = engine.Definition;
@@ -51,7 +54,7 @@ public sealed class StaleFeatureCache
         var definition = _engine.Definition;
 
         // Request features are current; cached query features may be stale.
-        _engine.ComputeExactFeatures(request.Fields, _exact);
+        _diagnostics.ComputeExactFeatures(request.Fields, _exact);
         for (var i = 0; i < _row.Length; i++)
         {
             var input = definition.Inputs[i];
@@ -113,7 +116,7 @@ public sealed class StaleFeatureCache
                 }
             }
 
-            _engine.ComputeExactFeatures(fields, _exact);
+            _diagnostics.ComputeExactFeatures(fields, _exact);
             for (var k = 0; k < _inputsOfQuery[q].Length; k++)
             {
                 entry.Values[k] = _exact[_inputsOfQuery[q][k]];

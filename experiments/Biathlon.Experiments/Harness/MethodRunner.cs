@@ -40,14 +40,17 @@ public static class MethodRunner
         };
         if (duck is not null)
         {
-            methods.Add(("duckdb", r =>
-            {
-                var start = Stopwatch.GetTimestamp();
-                duck.ComputeFeatures(r.Fields, features);
-                var computed = Stopwatch.GetTimestamp();
-                model.EvaluateRowMajor(features, 1, output);
-                return (output[0], 1, 1, Stopwatch.GetElapsedTime(start, computed).TotalMilliseconds, Stopwatch.GetElapsedTime(computed).TotalMilliseconds, 0, "SQL");
-            }));
+            methods.Add(("duckdb", DuckDb));
+        }
+
+        // DuckDB computes the features in SQL; the model then runs on them once, as in exact serving.
+        (double, int, double, double, double, double, string) DuckDb(HarnessRequest r)
+        {
+            var start = Stopwatch.GetTimestamp();
+            duck!.ComputeFeatures(r.Fields, features);
+            var computed = Stopwatch.GetTimestamp();
+            model.EvaluateRowMajor(features, 1, output);
+            return (output[0], 1, 1, Stopwatch.GetElapsedTime(start, computed).TotalMilliseconds, Stopwatch.GetElapsedTime(computed).TotalMilliseconds, 0, "SQL");
         }
 
         foreach (var warm in test.Take(options.WarmUp))

@@ -1,4 +1,5 @@
 using Biathlon.Engine;
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Planner;
 
@@ -16,6 +17,7 @@ public static class Profiler
     public static CostProfile Run(BiathlonEngine engine, IReadOnlyList<HarnessRequest> requests, IProgress<string>? progress)
     {
         var queries = engine.Definition.Queries;
+        var diagnostics = new PipelineDiagnostics(engine);
         var costs = new List<QueryCost>();
         for (var q = 0; q < queries.Count; q++)
         {
@@ -24,10 +26,10 @@ public static class Profiler
             double rows = 0;
             foreach (var request in requests)
             {
-                engine.MeasureQuery(request.Fields, q, 1.0); // warm the request's pages and code
+                diagnostics.MeasureQuery(request.Fields, q, 1.0); // warm the request's pages and code
                 foreach (var z in s_fractions)
                 {
-                    var (_, exactRows, elapsed) = engine.MeasureQuery(request.Fields, q, z);
+                    var (_, exactRows, elapsed) = diagnostics.MeasureQuery(request.Fields, q, z);
                     fractions.Add(z);
                     seconds.Add(elapsed.TotalSeconds);
                     rows += z == 1.0 ? exactRows : 0;

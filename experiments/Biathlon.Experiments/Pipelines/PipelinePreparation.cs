@@ -1,3 +1,4 @@
+using Biathlon.Engine.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Biathlon.Engine;
@@ -62,10 +63,11 @@ public static class PipelinePreparation
     {
         var rows = new float[requests.Count][];
         var done = 0;
+        var diagnostics = new PipelineDiagnostics(engine);
         Parallel.For(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var row = new float[engine.InputNames.Count];
-            engine.ComputeExactFeatures(requests[i].Fields, row);
+            diagnostics.ComputeExactFeatures(requests[i].Fields, row);
             rows[i] = row;
             var n = Interlocked.Increment(ref done);
             if (n % 250 == 0 || n == requests.Count)

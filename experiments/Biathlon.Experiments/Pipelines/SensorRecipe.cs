@@ -76,8 +76,11 @@ public sealed class SensorRecipe : IPipelineRecipe
             result.Add(new HarnessRequest(
                 new Dictionary<string, object?>
                 {
-                    ["mote"] = motes[r], ["indoor"] = indoor[r], ["reading"] = readings[r],
-                    ["temperature"] = temperature[r], ["humidity"] = humidity[r],
+                    ["mote"] = motes[r],
+                    ["indoor"] = indoor[r],
+                    ["reading"] = readings[r],
+                    ["temperature"] = temperature[r],
+                    ["humidity"] = humidity[r],
                 },
                 labels[r],
                 start.AddSeconds(5 * readings[r])));

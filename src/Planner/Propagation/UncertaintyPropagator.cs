@@ -179,7 +179,12 @@ public sealed class UncertaintyPropagator
         {
             return new PropagationResult
             {
-                Prediction = double.NaN, Confidence = 0, Delta = double.NaN, ErrorAtTau = double.NaN, Variance = double.NaN, IsIndeterminate = true,
+                Prediction = double.NaN,
+                Confidence = 0,
+                Delta = double.NaN,
+                ErrorAtTau = double.NaN,
+                Variance = double.NaN,
+                IsIndeterminate = true,
             };
         }
 
@@ -353,7 +358,11 @@ public sealed class UncertaintyPropagator
         var confidence = sd > 0 ? 2 * NormalDistribution.Cdf(delta / sd) - 1 : 1;
         result = new PropagationResult
         {
-            Prediction = mean, Delta = delta, Confidence = confidence, Variance = variance, ModelRows = 0,
+            Prediction = mean,
+            Delta = delta,
+            Confidence = confidence,
+            Variance = variance,
+            ModelRows = 0,
             ErrorAtTau = bound.Kind == BoundKind.ErrorAtConfidence ? sd * NormalDistribution.InverseCdf(0.5 + 0.5 * bound.Tau) : double.NaN,
         };
         return true;
@@ -597,7 +606,11 @@ public sealed class UncertaintyPropagator
         FirstOrder.Compute(deviations, layout, _firstOrder);
         return new PropagationResult
         {
-            Prediction = mean, Delta = delta, Confidence = (double)within / outputs.Length, ErrorAtTau = errorAtTau, Variance = variance,
+            Prediction = mean,
+            Delta = delta,
+            Confidence = (double)within / outputs.Length,
+            ErrorAtTau = errorAtTau,
+            Variance = variance,
             ModelRows = _rows,
         };
     }
@@ -625,7 +638,11 @@ public sealed class UncertaintyPropagator
         FirstOrder.Compute(_deviations.AsSpan(0, _rows), layout, _firstOrder);
         return new PropagationResult
         {
-            Prediction = mode, Delta = 0, Confidence = confidence, ErrorAtTau = double.NaN, Variance = confidence * (1 - confidence),
+            Prediction = mode,
+            Delta = 0,
+            Confidence = confidence,
+            ErrorAtTau = double.NaN,
+            Variance = confidence * (1 - confidence),
             ModelRows = _rows,
         };
     }

@@ -7,7 +7,7 @@ namespace Biathlon.Planner;
 /// table (new-joe-kuo-6.21201) shipped as the resource <c>sobol-joe-kuo-1024.txt</c>. Each dimension has 32
 /// direction numbers as 32-bit binary fractions, most significant bit first. Loaded once; immutable.
 /// </summary>
-public static class SobolDirections
+internal static class SobolDirections
 {
     /// <summary>Dimensions the embedded table covers.</summary>
     public const int MaxDimensions = 1024;

@@ -9,7 +9,7 @@ namespace Biathlon.Planner;
 /// diagonal per dimension) and a digital shift, both seeded; scrambling keeps the net property, so the first 2^k
 /// points still fall one per 1/2^k interval in every dimension.
 /// </summary>
-public sealed class SobolSequence
+internal sealed class SobolSequence
 {
     private readonly uint[] _directions;
     private readonly uint[] _shift;

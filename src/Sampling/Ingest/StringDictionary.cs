@@ -1,7 +1,7 @@
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>Maps the distinct strings of a column to dense 32-bit codes, in order of first appearance.</summary>
-public sealed class StringDictionary
+internal sealed class StringDictionary
 {
     private readonly Dictionary<string, int> _codes = new(StringComparer.Ordinal);
     private readonly List<string> _values = [];

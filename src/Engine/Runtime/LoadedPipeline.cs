@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Biathlon.Engine.Models;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine.Runtime;
+
+/// <summary>
+/// Everything a pipeline needs to serve, built once at load and read-only afterwards: its tables, its queries bound to
+/// their layouts, the model evaluator, the cost statistics and a pool of request contexts. Requests run on it through
+/// <see cref="RequestLoop"/>; it owns (and disposes) the tables, the model and the pooled contexts.
+/// </summary>
+internal sealed class LoadedPipeline : IDisposable
+{
+    private readonly ConcurrentBag<RequestContext> _contexts = [];
+
+    public LoadedPipeline(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, LoadedModel? model, double delta)
+    {
+        Definition = definition;
+        Tables = tables;
+        Queries = queries;
+        Model = model;
+        Delta = delta;
+        Partitions = definition.Tables[0].Partitions;
+        var requestGroup = queries.Length;
+        GroupOfInput = new int[definition.Inputs.Count];
+        FieldOfInput = new int[definition.Inputs.Count];
+        for (var i = 0; i < GroupOfInput.Length; i++)
+        {
+            var input = definition.Inputs[i];
+            GroupOfInput[i] = input.Query >= 0 ? input.Query : requestGroup;
+            FieldOfInput[i] = input.Field is { } field ? IndexOfField(definition.Request, field) : -1;
+        }
+
+        var planner = definition.Planner;
+        EstimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport);
+        PropagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples);
+        Costs = new CostStatistics(queries.Length);
+        if (CostProfile.Load(Path.Combine(definition.Folder, CostProfile.FileName)) is { } profile)
+        {
+            for (var q = 0; q < queries.Length; q++)
+            {
+                foreach (var cost in profile.Queries)
+                {
+                    if (cost.Name == queries[q].Definition.Name)
+                    {
+                        Costs.SeedSecondsPerRow(q, cost.SecondsPerRow);
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (model is not null)
+        {
+            CalibrateModelCosts(model.Model);
+        }
+    }
+
+    /// <summary>The validated spec.</summary>
+    public PipelineDefinition Definition { get; }
+
+    /// <summary>The tables some query reads, by name.</summary>
+    public IReadOnlyDictionary<string, PartitionedTable> Tables { get; }
+
+    /// <summary>The feature queries, bound to their layouts (keys encoded and constant filters compiled once).</summary>
+    public CompiledQuery[] Queries { get; }
+
+    /// <summary>The model evaluator (native or ONNX Runtime); null when loaded without a model.</summary>
+    public LoadedModel? Model { get; }
+
+    /// <summary>δ in force: the spec's, or the model metadata value it names.</summary>
+    public double Delta { get; }
+
+    /// <summary>The partition count P shared by every table (the planner's 1/P grid).</summary>
+    public int Partitions { get; }
+
+    /// <summary>Each model input's propagation group: its query, or one group for all request fields (index = query count).</summary>
+    public int[] GroupOfInput { get; }
+
+    /// <summary>Each model input's request field index; -1 for an aggregate.</summary>
+    public int[] FieldOfInput { get; }
+
+    public EstimatorOptions EstimatorOptions { get; }
+
+    public PropagationOptions PropagationOptions { get; }
+
+    /// <summary>Measured costs behind the exact shortcut and the plan; updated by every request without locks.</summary>
+    public CostStatistics Costs { get; }
+
+    /// <summary>A pooled request context (cursors included), or a new one.</summary>
+    public RequestContext RentContext() =>
+        _contexts.TryTake(out var context)
+            ? context
+            : new RequestContext(
+                Definition.Request, Queries.Length, Definition.Inputs.Count, GroupOfInput, PropagationOptions, Definition.Planner.Policy, Definition.Planner.Seed);
+
+    /// <summary>Pools the context with its cursors: the next request restarts them (<see cref="RequestContext.OpenCursor"/>).</summary>
+    public void ReturnContext(RequestContext context) => _contexts.Add(context);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        while (_contexts.TryTake(out var context))
+        {
+            context.Dispose();
+        }
+
+        Model?.Dispose();
+        foreach (var table in Tables.Values)
+        {
+            table.Dispose();
+        }
+    }
+
+    private static int IndexOfField(IReadOnlyList<RequestFieldDefinition> request, string name)
+    {
+        for (var i = 0; i < request.Count; i++)
+        {
+            if (request[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Times the model on a QMC-sized batch and on one row (after a warm-up call each, which also pays ONNX Runtime's
+    /// first-run costs before any request does), so cost decisions start from measured numbers, not from a cold call.
+    /// </summary>
+    private void CalibrateModelCosts(IBatchModel model)
+    {
+        var inputs = Definition.Inputs.Count;
+        var groups = 0;
+        foreach (var group in GroupOfInput)
+        {
+            groups = Math.Max(groups, group + 1);
+        }
+
+        var rows = PropagationOptions.BaseSamples * (groups + 2);
+        var batch = new float[rows * inputs];
+        var outputs = new float[rows];
+        double Time(int count)
+        {
+            model.Evaluate(batch, count, outputs);
+            var best = double.MaxValue;
+            for (var i = 0; i < 3; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                model.Evaluate(batch, count, outputs);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+
+            return best;
+        }
+
+        Costs.Calibrate(Time(rows), Time(1));
+    }
+}

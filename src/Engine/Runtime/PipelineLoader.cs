@@ -1,0 +1,189 @@
+using System.Globalization;
+using Biathlon.Engine.Models;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine.Runtime;
+
+/// <summary>
+/// Builds a <see cref="LoadedPipeline"/> from a pipeline folder: validates the spec, opens (or builds and caches) the
+/// tables with the layouts the queries need, binds the queries, and loads the model on the runtime the spec asks for.
+/// Every failure names the spec file and the JSON path at fault; nothing is left open when loading fails.
+/// </summary>
+internal static class PipelineLoader
+{
+    public static async Task<LoadedPipeline> LoadAsync(string pipeline, EngineOptions options, CancellationToken cancellationToken)
+    {
+        var definition = PipelineSpecLoader.Load(pipeline, options.DataDirectory);
+        if (options.TableSeed is { } tableSeed)
+        {
+            definition = definition with { Tables = definition.Tables.Select(t => t with { Seed = tableSeed }).ToArray() };
+        }
+
+        var file = definition.SpecFile;
+        for (var t = 1; t < definition.Tables.Count; t++)
+        {
+            if (definition.Tables[t].Partitions != definition.Tables[0].Partitions)
+            {
+                throw new PipelineSpecException(file, $"{definition.Tables[t].JsonPath}.partitions",
+                    "every table of a pipeline needs the same partition count: the planner works on one 1/P grid.");
+            }
+        }
+
+        var cache = options.CacheDirectory ?? Path.Combine(definition.Folder, ".cache");
+        var tables = new Dictionary<string, PartitionedTable>(StringComparer.Ordinal);
+        var queries = new CompiledQuery[definition.Queries.Count];
+        LoadedModel? model = null;
+        try
+        {
+            foreach (var table in definition.Tables)
+            {
+                var layouts = LayoutsFor(definition, table.Name);
+                if (layouts.Count == 0)
+                {
+                    continue; // no query reads it
+                }
+
+                try
+                {
+                    tables[table.Name] = await TableCache.OpenAsync(table, layouts, CensusColumnsFor(definition, table), cache, options.Progress, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                catch (SchemaException e) when (table.Census.Columns?.Contains(e.Column) == true)
+                {
+                    throw new PipelineSpecException(file, $"{table.JsonPath}.census.columns", e.Message, e);
+                }
+                catch (SchemaException e) when (table.TimeColumn is not null && e.Column == table.TimeColumn)
+                {
+                    throw new PipelineSpecException(file, $"{table.JsonPath}.timeColumn", e.Message, e);
+                }
+                catch (SchemaException e) when (definition.Queries.FirstOrDefault(q => q.Table == table.Name && q.Keys.Any(k => k.Key == e.Column)) is { } query)
+                {
+                    // A layout keyed by a column the table lacks: report it at the query key that asked for it.
+                    throw new PipelineSpecException(file, $"{query.JsonPath}.keys.{e.Column}", e.Message, e);
+                }
+            }
+
+            for (var q = 0; q < queries.Length; q++)
+            {
+                var query = definition.Queries[q];
+                var table = tables[query.Table];
+                SpecDataChecks.Check(definition, query, table);
+                try
+                {
+                    queries[q] = new CompiledQuery(query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request);
+                }
+                catch (Exception e) when (e is SchemaException or QueryException)
+                {
+                    // Constant filters are compiled here, once: one that cannot apply to its column fails the load.
+                    throw new PipelineSpecException(file, $"{query.JsonPath}.filters", e.Message, e);
+                }
+            }
+
+            double delta = definition.Bound.Delta ?? 0;
+            if (options.LoadModel)
+            {
+                model = LoadModel(definition, options.Progress);
+                if (definition.Bound.DeltaMetadata is { } key)
+                {
+                    if (!model.Metadata.TryGetValue(key, out var text)
+                        || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out delta) || !(delta >= 0))
+                    {
+                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{definition.ModelFile}' has no non-negative number in metadata entry '{key}'.");
+                    }
+                }
+            }
+
+            return new LoadedPipeline(definition, tables, queries, model, delta);
+        }
+        catch
+        {
+            model?.Dispose();
+            foreach (var table in tables.Values)
+            {
+                table.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static LoadedModel LoadModel(PipelineDefinition definition, IProgress<string>? progress)
+    {
+        if (!File.Exists(definition.ModelFile))
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.file", $"model file '{definition.ModelFile}' does not exist.");
+        }
+
+        LoadedModel model;
+        try
+        {
+            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads);
+        }
+        catch (DataSourceException e)
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.file", e.Message, e);
+        }
+        catch (Models.Native.UnsupportedGraphException e)
+        {
+            throw new PipelineSpecException(definition.SpecFile, "$.model.runtime",
+                $"is \"native\" but model '{definition.ModelFile}' is not a graph the native runtime evaluates: {e.Message} Use \"auto\" or \"onnxruntime\".", e);
+        }
+
+        if (model.Model.InputWidth != definition.Inputs.Count)
+        {
+            model.Dispose();
+            throw new PipelineSpecException(definition.SpecFile, "$.inputs",
+                $"the model takes {model.Model.InputWidth} inputs but the spec lists {definition.Inputs.Count}.");
+        }
+
+        progress?.Report($"model: {model.Description}");
+        return model;
+    }
+
+    /// <summary>
+    /// The census columns of a table: the spec's, or, by default, every column its queries SUM, AVG, VAR or STD (the
+    /// cache keeps the numeric ones); empty when the census is off.
+    /// </summary>
+    private static IReadOnlyList<string> CensusColumnsFor(PipelineDefinition definition, TableDefinition table)
+    {
+        if (!table.Census.Enabled)
+        {
+            return [];
+        }
+
+        if (table.Census.Columns is { } columns)
+        {
+            return columns;
+        }
+
+        var chosen = new List<string>();
+        foreach (var query in definition.Queries.Where(q => q.Table == table.Name))
+        {
+            foreach (var aggregate in query.Aggregates)
+            {
+                var spec = aggregate.Spec;
+                if (spec.Op is AggregateOp.Sum or AggregateOp.Avg or AggregateOp.Var or AggregateOp.Std && spec.Column is { } column && !chosen.Contains(column))
+                {
+                    chosen.Add(column);
+                }
+            }
+        }
+
+        return chosen;
+    }
+
+    private static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)
+    {
+        var layouts = new List<LayoutSpec>();
+        foreach (var query in definition.Queries.Where(q => q.Table == table))
+        {
+            var keys = query.Keys.Select(k => k.Key).ToArray();
+            if (!layouts.Any(l => l.KeyColumns.Count == keys.Length && keys.All(l.KeyColumns.Contains)))
+            {
+                layouts.Add(new LayoutSpec(keys.Length == 0 ? "all" : "by_" + string.Join("_", keys), keys));
+            }
+        }
+
+        return layouts;
+    }
+}

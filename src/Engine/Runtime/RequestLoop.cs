@@ -1,0 +1,381 @@
+using System.Diagnostics;
+using Biathlon.Planner;
+using Biathlon.Sampling;
+
+namespace Biathlon.Engine.Runtime;
+
+/// <summary>
+/// The online loop of one request on a loaded pipeline: widen samples, estimate features, propagate, test the bound,
+/// plan. All per-request state lives in the caller's <see cref="RequestContext"/>; the loop itself holds none, so one
+/// instance serves concurrent requests. Approximate and exact serving share it.
+/// </summary>
+internal sealed class RequestLoop(LoadedPipeline pipeline)
+{
+    private readonly LoadedPipeline _pipeline = pipeline;
+    private readonly PipelineDefinition _definition = pipeline.Definition;
+
+    public PredictionResult Run(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var model = _pipeline.Model
+            ?? throw new InvalidOperationException($"Pipeline '{_definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
+        var values = context.Values.Read(request);
+        var seed = values.Digest(_definition.Planner.Seed);
+        var bound = Bound(options);
+        var planner = _definition.Planner;
+        var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
+        var fixedFraction = options?.FixedFraction;
+        if (fixedFraction is { } z && !(z > 0 && z <= 1))
+        {
+            throw new QueryException("FixedFraction", $"A fixed sample fraction must lie in (0, 1] (got {z}).");
+        }
+
+        var useCosts = !exact && fixedFraction is null && (options?.ExactShortcut ?? planner.ExactShortcut);
+        var initial = Math.Max(1, (int)Math.Ceiling((fixedFraction ?? planner.InitialFraction) * _pipeline.Partitions - 1e-9));
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            var query = _pipeline.Queries[q];
+            var cursor = context.OpenCursor(q, query, values, _pipeline.EstimatorOptions, RequestStreams.PartitionOrder(seed, q));
+            context.EstimatedRows[q] = query.EstimateRows(cursor.Predicate);
+            context.ExactReasons[q] = exact ? ExactReason.ExactRequest
+                : !query.Definition.Sampled ? ExactReason.NotSampled
+                : query.HasNotEstimable ? ExactReason.NotEstimable
+                : ExactReason.None;
+            context.Plan[q] = context.ExactReasons[q] == ExactReason.None ? Math.Min(initial, _pipeline.Partitions) : _pipeline.Partitions;
+            if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _pipeline.Partitions)
+            {
+                context.ExactReasons[q] = ExactReason.FullInitialFraction;
+            }
+
+            context.QueryTicks[q] = 0;
+        }
+
+        context.Policy.BeginRequest(seed);
+
+        var shortcut = false;
+        if (useCosts && Array.IndexOf(context.ExactReasons, ExactReason.None) >= 0)
+        {
+            if (!RequestStreams.Explores(seed) && _pipeline.Costs.ExactIsCheaper(context.EstimatedRows, context.Plan, _pipeline.Partitions))
+            {
+                shortcut = true;
+                MarkExact(context, ExactReason.ExactShortcut);
+            }
+            else
+            {
+                // Queries whose whole read costs less than a QMC round start exact: sampling them would only add rounds.
+                _pipeline.Costs.StartCheapQueriesExact(context.EstimatedRows, context.Plan, _pipeline.Partitions);
+                MarkExact(context, ExactReason.CheapAtStart);
+            }
+        }
+
+        long samplingTicks = 0, propagationTicks = 0, planningTicks = 0;
+        var rounds = 0;
+        var result = default(PropagationResult);
+        var propagated = false;
+        var sensitivityMeasured = false;
+        StopReason stop;
+        double value;
+        ValueKind kind;
+        while (true)
+        {
+            rounds++;
+            var t0 = Stopwatch.GetTimestamp();
+            for (var q = 0; q < _pipeline.Queries.Length; q++)
+            {
+                var cursor = context.Cursors[q];
+                var rowsBefore = cursor.RowsScanned;
+                var q0 = Stopwatch.GetTimestamp();
+                cursor.WidenToPartitions(context.Plan[q]);
+                var elapsed = Stopwatch.GetTimestamp() - q0;
+                context.QueryTicks[q] += elapsed;
+                _pipeline.Costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
+            }
+
+            FillFeatures(context, values);
+            var t1 = Stopwatch.GetTimestamp();
+            samplingTicks += t1 - t0;
+
+            if (fixedFraction is not null && !AllExact(context))
+            {
+                value = EvaluateSingleRow(context);
+                propagationTicks += Stopwatch.GetTimestamp() - t1;
+                stop = StopReason.FixedFraction;
+                kind = ValueKind.PointEstimates;
+                break;
+            }
+
+            if (AllExact(context))
+            {
+                value = EvaluateSingleRow(context);
+                var t2 = Stopwatch.GetTimestamp();
+                propagationTicks += t2 - t1;
+                _pipeline.Costs.ObserveSingleRow(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
+                stop = StopReason.AllExact;
+                kind = ValueKind.ExactModel;
+                break;
+            }
+
+            FillCorrelations(context);
+            result = context.Propagator.Propagate(
+                context.Features, model.Model, _definition.Task, bound, RequestStreams.DesignSeed(seed, rounds), context.Correlations);
+            propagated = !result.IsIndeterminate;
+            sensitivityMeasured |= propagated;
+            if (propagated)
+            {
+                context.Propagator.FirstOrderIndices.CopyTo(context.FirstOrder);
+            }
+            var t3 = Stopwatch.GetTimestamp();
+            propagationTicks += t3 - t1;
+            if (!result.IsIndeterminate)
+            {
+                _pipeline.Costs.ObserveRound(Stopwatch.GetElapsedTime(t1, t3).TotalSeconds);
+            }
+
+            stop = termination.Check(result, allExact: false, rounds, Stopwatch.GetElapsedTime(start));
+            if (stop != StopReason.None)
+            {
+                if (result.IsIndeterminate)
+                {
+                    value = EvaluateSingleRow(context);
+                    kind = ValueKind.PointEstimates;
+                }
+                else
+                {
+                    value = result.Prediction;
+                    kind = _definition.Task == PredictionTask.Classification ? ValueKind.QmcMode : ValueKind.QmcMean;
+                }
+
+                break;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Plan(context, context.Propagator.FirstOrderIndices, useCosts);
+            planningTicks += Stopwatch.GetTimestamp() - t3;
+        }
+
+        var exactResult = stop == StopReason.AllExact;
+
+        // What the result reports of the QMC comes from this request's last round, and only when it propagated.
+        propagated = propagated && !exactResult && stop != StopReason.FixedFraction && !result.IsIndeterminate;
+        var classification = _definition.Task == PredictionTask.Classification;
+        var requestedDelta = classification ? 0 : bound.Delta;
+        var testedDelta = propagated ? result.Delta
+            : bound.Kind == BoundKind.RelativeError && !classification ? bound.Delta * Math.Max(Math.Abs(value), ErrorBound.RelativeFloor)
+            : requestedDelta;
+        var dependsOnCosts = shortcut;
+        foreach (var reason in context.ExactReasons)
+        {
+            dependsOnCosts |= reason is ExactReason.CheapAtStart or ExactReason.CheaperToFinish;
+        }
+
+        return new PredictionResult
+        {
+            Value = value,
+            ValueKind = kind,
+            BoundKind = bound.Kind,
+            Delta = testedDelta,
+            RequestedDelta = requestedDelta,
+            Tau = bound.Tau,
+            Confidence = exactResult ? 1 : propagated ? result.Confidence : double.NaN,
+            ErrorAtTau = bound.Kind != BoundKind.ErrorAtConfidence ? double.NaN : exactResult ? 0 : propagated ? result.ErrorAtTau : double.NaN,
+            MeetsBound = exactResult || stop == StopReason.BoundMet,
+            IsExact = exactResult,
+            StopReason = stop,
+            Rounds = rounds,
+            TookExactShortcut = shortcut,
+            DependsOnMeasuredCosts = dependsOnCosts,
+            Seed = seed,
+            ModelRuntime = model.Runtime,
+            Queries = Outcomes(context, sensitivityMeasured ? context.FirstOrder : default),
+            Features = FeatureOutcomes(context),
+            Timings = new StageTimings(
+                Stopwatch.GetElapsedTime(0, samplingTicks),
+                Stopwatch.GetElapsedTime(0, propagationTicks),
+                Stopwatch.GetElapsedTime(0, planningTicks),
+                Stopwatch.GetElapsedTime(start)),
+        };
+    }
+
+    /// <summary>Records <paramref name="reason"/> for every query the plan now reads completely that had no reason yet.</summary>
+    private void MarkExact(RequestContext context, ExactReason reason)
+    {
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _pipeline.Partitions)
+            {
+                context.ExactReasons[q] = reason;
+            }
+        }
+
+        if (reason == ExactReason.ExactShortcut)
+        {
+            Array.Fill(context.Plan, _pipeline.Partitions);
+        }
+    }
+
+    private ErrorBound Bound(PredictOptions? options)
+    {
+        var definition = _definition.Bound;
+        var delta = _definition.Task == PredictionTask.Classification ? 0 : options?.Delta ?? _pipeline.Delta;
+        var tau = options?.Tau ?? definition.Tau;
+        return definition.Kind switch
+        {
+            BoundKind.RelativeError => ErrorBound.Relative(delta, tau),
+            BoundKind.ErrorAtConfidence => ErrorBound.AtConfidence(tau, delta),
+            _ => ErrorBound.Absolute(delta, tau),
+        };
+    }
+
+    /// <summary>Model inputs from the request and the cursors; an exact but undefined aggregate takes its fill value.</summary>
+    public void FillFeatures(RequestContext context, RequestValues values)
+    {
+        var inputs = _definition.Inputs;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            if (input.Query < 0)
+            {
+                var field = _pipeline.FieldOfInput[i];
+                context.Features[i] = FeatureEstimate.Exact(RequestFieldValues.Transform(input.Transform, values.Numbers[field], values.Integers[field]));
+                continue;
+            }
+
+            var estimate = context.Cursors[input.Query].Estimate(input.Aggregate);
+            context.Features[i] = estimate.IsExact && !double.IsFinite(estimate.Value)
+                ? FeatureEstimate.Exact(_definition.Queries[input.Query].Aggregates[input.Aggregate].Fill)
+                : estimate;
+        }
+    }
+
+    private bool AllExact(RequestContext context)
+    {
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            if (!context.Cursors[q].IsExact)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The model on the current feature values (undefined values replaced by fill values): the exact prediction when all are exact.</summary>
+    private double EvaluateSingleRow(RequestContext context)
+    {
+        for (var i = 0; i < context.Row.Length; i++)
+        {
+            var v = context.Features[i].Value;
+            var input = _definition.Inputs[i];
+            context.Row[i] = (float)(double.IsFinite(v) ? v : _definition.Queries[input.Query].Aggregates[input.Aggregate].Fill);
+        }
+
+        _pipeline.Model!.Model.Evaluate(context.Row, 1, context.Output);
+        return context.Output[0];
+    }
+
+    /// <summary>The correlation of every two uncertain inputs of one query, from that query's sample; 0 elsewhere.</summary>
+    private void FillCorrelations(RequestContext context)
+    {
+        var inputs = _definition.Inputs;
+        var d = inputs.Count;
+        var matrix = context.Correlations.AsSpan();
+        matrix.Clear();
+        for (var i = 0; i < d; i++)
+        {
+            matrix[i * d + i] = 1;
+            var query = inputs[i].Query;
+            if (query < 0 || context.Features[i].IsExact)
+            {
+                continue;
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (inputs[j].Query == query && !context.Features[j].IsExact)
+                {
+                    var r = context.Cursors[query].Correlation(inputs[i].Aggregate, inputs[j].Aggregate);
+                    matrix[i * d + j] = r;
+                    matrix[j * d + i] = r;
+                }
+            }
+        }
+    }
+
+    private void Plan(RequestContext context, ReadOnlySpan<double> firstOrder, bool useCosts)
+    {
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            var cursor = context.Cursors[q];
+            var estimated = (double)context.EstimatedRows[q];
+            if (cursor.RowsScanned > 0 && _pipeline.Queries[q].Definition.Filters.Count > 0)
+            {
+                estimated *= (double)cursor.RowsMatched / cursor.RowsScanned; // filters: scale by the pass rate seen so far
+            }
+
+            context.States[q] = new QueryPlanState
+            {
+                Partitions = cursor.PartitionsRead,
+                Sampleable = context.ExactReasons[q] == ExactReason.None,
+                FirstOrderIndex = firstOrder.IsEmpty ? 0 : firstOrder[q],
+                CostSlope = context.EstimatedRows[q] * _pipeline.Costs.SecondsPerRow(q),
+                PriorityCostSlope = context.EstimatedRows[q] * _pipeline.Costs.PrioritySecondsPerRow(q),
+                RowsRead = cursor.RowsMatched,
+                EstimatedRows = estimated,
+                ErrorUnknown = HasUnknownError(context, q),
+            };
+        }
+
+        // Without measured costs (the shortcut off, or a fixed-fraction run) the plan depends on the request alone.
+        var settings = new PlanSettings(
+            _pipeline.Partitions, _definition.Planner.StepPartitions, _definition.Planner.MinSupport, useCosts ? _pipeline.Costs.RoundSeconds : 0);
+        context.Policy.Plan(context.States, settings, context.Plan, context.Reasons);
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _pipeline.Partitions)
+            {
+                context.ExactReasons[q] = context.Reasons[q] == PlanReason.CheaperExact ? ExactReason.CheaperToFinish : ExactReason.Widened;
+            }
+        }
+    }
+
+    private bool HasUnknownError(RequestContext context, int query)
+    {
+        var inputs = _definition.Inputs;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Query == query && context.Features[i].Error == ErrorKind.Unknown)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private QueryOutcome[] Outcomes(RequestContext context, ReadOnlySpan<double> firstOrder)
+    {
+        var outcomes = new QueryOutcome[_pipeline.Queries.Length];
+        for (var q = 0; q < outcomes.Length; q++)
+        {
+            var cursor = context.Cursors[q];
+            outcomes[q] = new QueryOutcome(
+                _pipeline.Queries[q].Definition.Name, cursor.Fraction, cursor.RowsScanned, cursor.RowsMatched, context.EstimatedRows[q],
+                firstOrder.IsEmpty ? 0 : Math.Clamp(firstOrder[q], 0, 1), cursor.IsExact ? context.ExactReasons[q] : ExactReason.None);
+        }
+
+        return outcomes;
+    }
+
+    private FeatureOutcome[] FeatureOutcomes(RequestContext context)
+    {
+        var outcomes = new FeatureOutcome[context.Features.Length];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var f = context.Features[i];
+            outcomes[i] = new FeatureOutcome(_definition.Inputs[i].Name, f.Value, f.Error, f.StdError, f.Low, f.High, f.UnknownReason);
+        }
+
+        return outcomes;
+    }
+}
