@@ -1,6 +1,8 @@
 using System.Diagnostics;
-using Biathlon.Sampling;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Benchmarks;
 

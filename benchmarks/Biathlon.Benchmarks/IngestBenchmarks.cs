@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Sampling;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Benchmarks;
 

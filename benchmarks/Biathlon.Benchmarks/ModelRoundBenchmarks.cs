@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Planner;
+using Biathlon.Engine.Models;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Benchmarks;
 

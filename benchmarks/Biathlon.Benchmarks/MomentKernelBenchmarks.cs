@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,7 +1,11 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
 using Biathlon.Sampling.Numerics;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
 
 namespace Biathlon.Benchmarks;
 

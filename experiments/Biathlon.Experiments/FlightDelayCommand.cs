@@ -1,4 +1,5 @@
 using System.Globalization;
+using Biathlon.Engine.Specs;
 using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
 

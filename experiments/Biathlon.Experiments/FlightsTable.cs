@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Biathlon.Sampling;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Storage;
 
 namespace Biathlon.Experiments;
 

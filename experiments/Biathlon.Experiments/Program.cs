@@ -1,6 +1,6 @@
-using Biathlon.Experiments;
 using Biathlon.Experiments.Harness;
-using Biathlon.Sampling;
+using Biathlon.Experiments;
+using Biathlon.Sampling.Errors;
 
 const string Usage = """
     usage: biathlon-experiments <command> [options]

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
-using Biathlon.Planner;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Experiments;
 

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Experiments;
 

@@ -1,4 +1,5 @@
 using Biathlon.Engine.Runtime;
+using Biathlon.Engine.Specs;
 
 namespace Biathlon.Engine;
 
@@ -56,7 +57,7 @@ public sealed class BiathlonEngine : IDisposable
     /// <summary>
     /// Loads a pipeline folder (or spec file). Throws <see cref="PipelineSpecException"/> naming the spec file and
     /// JSON path for any bad reference (including column types found in the data and a model whose input width
-    /// differs from the inputs), and <see cref="Sampling.DataSourceException"/> for unreadable data files.
+    /// differs from the inputs), and <see cref="Sampling.Errors.DataSourceException"/> for unreadable data files.
     /// </summary>
     public static async Task<BiathlonEngine> LoadAsync(string pipeline, EngineOptions? options = null, CancellationToken cancellationToken = default) =>
         new(await PipelineLoader.LoadAsync(pipeline, options ?? new EngineOptions(), cancellationToken).ConfigureAwait(false));

@@ -1,5 +1,5 @@
 using Biathlon.Engine.Models;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 using Xunit.Abstractions;
 
 namespace Biathlon.Engine.Tests;

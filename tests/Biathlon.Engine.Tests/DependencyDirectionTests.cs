@@ -15,7 +15,7 @@ public sealed class DependencyDirectionTests
     [Fact]
     public void Sampling_references_no_other_project_of_ours()
     {
-        var sampling = typeof(Biathlon.Sampling.PartitionedTable).Assembly;
+        var sampling = typeof(Biathlon.Sampling.Layouts.PartitionedTable).Assembly;
         var ours = sampling.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Biathlon.", StringComparison.Ordinal));
         Assert.Empty(ours);
     }

@@ -1,6 +1,7 @@
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Experiments;
-using Biathlon.Planner;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
 using Xunit.Abstractions;
 
 namespace Biathlon.Engine.Tests;
@@ -44,7 +45,7 @@ public sealed class FlightDelayEndToEndTests(FlightDelayFixture pipeline, ITestO
             Assert.InRange(exact.Value, expected[0] - 1e-5 * Math.Max(1, Math.Abs(expected[0])), expected[0] + 1e-5 * Math.Max(1, Math.Abs(expected[0])));
             Assert.Equal(Models.ModelRuntime.Native, exact.ModelRuntime);
             Assert.All(exact.Queries, q => Assert.Equal(1, q.Fraction));
-            Assert.All(exact.Features, f => Assert.Equal(Sampling.ErrorKind.Exact, f.Error));
+            Assert.All(exact.Features, f => Assert.Equal(Sampling.Estimators.ErrorKind.Exact, f.Error));
         }
     }
 

@@ -1,6 +1,6 @@
-using Biathlon.Experiments;
 using Biathlon.Experiments.Pipelines;
-using Biathlon.Planner;
+using Biathlon.Experiments;
+using Biathlon.Planner.Propagation;
 using Xunit.Abstractions;
 
 namespace Biathlon.Engine.Tests;

@@ -1,5 +1,5 @@
-using Biathlon.Sampling;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Engine.Tests;
 

@@ -1,8 +1,9 @@
-using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
+using Biathlon.Engine.Models;
 using Biathlon.Experiments.Training;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Engine.Tests;
 

@@ -1,7 +1,8 @@
+using Biathlon.Engine.Models.Export;
 using Biathlon.Engine.Models;
 using Biathlon.Experiments.Training;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Engine.Tests;
 

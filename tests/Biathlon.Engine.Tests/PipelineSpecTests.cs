@@ -1,7 +1,8 @@
-using Biathlon.Engine.Diagnostics;
 using System.Text.Json.Nodes;
-using Biathlon.Engine.Models;
-using Biathlon.Planner;
+using Biathlon.Engine.Diagnostics;
+using Biathlon.Engine.Models.Export;
+using Biathlon.Engine.Specs;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Engine.Tests;
 
@@ -248,7 +249,7 @@ public sealed class PipelineSpecTests : IDisposable
         var spec = ValidSpec();
         spec["tables"]![0]!["source"] = "nowhere.csv";
         var folder = Write(spec);
-        var e = Assert.ThrowsAny<Sampling.DataSourceException>(() => BiathlonEngine.LoadAsync(folder, new EngineOptions { CacheDirectory = _dir.File("cache") }).GetAwaiter().GetResult());
+        var e = Assert.ThrowsAny<Sampling.Errors.DataSourceException>(() => BiathlonEngine.LoadAsync(folder, new EngineOptions { CacheDirectory = _dir.File("cache") }).GetAwaiter().GetResult());
         Assert.EndsWith("nowhere.csv", e.SourceName);
     }
 
@@ -256,7 +257,7 @@ public sealed class PipelineSpecTests : IDisposable
     public void Offsets_parse_with_units()
     {
         Assert.True(PipelineSpecLoader.TryParseOffset("-30d", out var d, out var unit) && unit);
-        Assert.Equal(-30 * Sampling.TimeValue.MicrosPerDay, d);
+        Assert.Equal(-30 * Sampling.Schema.TimeValue.MicrosPerDay, d);
         Assert.True(PipelineSpecLoader.TryParseOffset("-720", out var raw, out var none) && !none);
         Assert.Equal(-720, raw);
         Assert.False(PipelineSpecLoader.TryParseOffset("soon", out _, out _));

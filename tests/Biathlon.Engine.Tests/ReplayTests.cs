@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Biathlon.Planner;
+using System.Text.Json;
+using Biathlon.Planner.Planning;
 using Xunit.Abstractions;
 
 namespace Biathlon.Engine.Tests;

@@ -1,6 +1,7 @@
 using Biathlon.Engine.Models;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
 using Xunit.Abstractions;
 
 namespace Biathlon.Engine.Tests;

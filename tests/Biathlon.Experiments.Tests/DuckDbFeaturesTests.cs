@@ -1,12 +1,14 @@
-using Biathlon.Engine.Diagnostics;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Biathlon.Engine;
+using Biathlon.Engine.Diagnostics;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Engine.Models;
+using Biathlon.Engine;
 using Biathlon.Experiments.Baselines;
 using Biathlon.Experiments.Pipelines;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Schema;
 using Xunit.Abstractions;
 
 namespace Biathlon.Experiments.Tests;

@@ -1,4 +1,5 @@
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Planner.Tests;
 

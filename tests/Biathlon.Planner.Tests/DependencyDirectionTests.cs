@@ -1,3 +1,5 @@
+using Biathlon.Planner.Propagation;
+
 namespace Biathlon.Planner.Tests;
 
 /// <summary>The planner sees models through an interface and features as estimates: it must not reach the engine, the host or a model runtime.</summary>

@@ -1,4 +1,6 @@
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Planner.Tests;
 

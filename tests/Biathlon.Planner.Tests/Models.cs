@@ -1,3 +1,5 @@
+using Biathlon.Planner.Propagation;
+
 namespace Biathlon.Planner.Tests;
 
 /// <summary>Plain C# models for the propagation tests: no allocation per call.</summary>

@@ -1,4 +1,6 @@
-using Biathlon.Sampling;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Planner.Tests;
 

@@ -1,5 +1,10 @@
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
 using Biathlon.Sampling.Numerics;
+using Biathlon.Sampling.Queries;
 
 namespace Biathlon.Planner.Tests;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using Biathlon.Planner.Sobol;
 
 namespace Biathlon.Planner.Tests;
 

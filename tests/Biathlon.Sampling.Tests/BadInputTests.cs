@@ -1,4 +1,10 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Storage;
 
 namespace Biathlon.Sampling.Tests;
 

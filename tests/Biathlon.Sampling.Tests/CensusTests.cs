@@ -1,3 +1,10 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+using Biathlon.Sampling.Storage;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>

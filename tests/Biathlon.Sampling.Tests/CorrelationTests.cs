@@ -1,3 +1,8 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>

@@ -1,3 +1,8 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>Behaviour of the estimators that the coverage and exactness tests do not pin down.</summary>

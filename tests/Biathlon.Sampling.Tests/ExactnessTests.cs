@@ -1,3 +1,8 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>At z = 1 every operator must equal a naive computation over the rows the predicate selects, on real flights data.</summary>

@@ -1,4 +1,5 @@
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Sampling.Tests;
 

@@ -1,8 +1,9 @@
-using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Apache.Arrow;
 using Biathlon.Sampling.Ingest;
-using Parquet;
+using Biathlon.Sampling.Schema;
 using Parquet.Schema;
+using Parquet;
 
 namespace Biathlon.Sampling.Tests;
 

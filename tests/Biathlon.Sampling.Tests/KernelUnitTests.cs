@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Aggregates;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>The SIMD moment kernels and their merge against textbook two-pass computations.</summary>

@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Aggregates;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>Textbook computations of every operator over a plain list of values: the reference the engine is checked against.</summary>

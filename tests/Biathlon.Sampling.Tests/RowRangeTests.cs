@@ -1,3 +1,7 @@
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>The binary-searched range of every partition holds exactly the rows of the group and window.</summary>

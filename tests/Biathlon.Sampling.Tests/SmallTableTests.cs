@@ -1,3 +1,8 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+
 namespace Biathlon.Sampling.Tests;
 
 /// <summary>Exact results on a hand-built table, including nulls, NaN, empty groups and empty windows.</summary>

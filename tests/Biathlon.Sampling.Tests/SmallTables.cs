@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Sampling.Tests;
 

@@ -1,5 +1,11 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 using Biathlon.Sampling.Storage;
 
 namespace Biathlon.Sampling.Tests;

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
-using Biathlon.Engine;
 using Biathlon.Engine.Models;
-using Biathlon.Sampling;
+using Biathlon.Engine.Runtime;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Aggregates;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 using DuckDB.NET.Data;
 
 namespace Biathlon.Experiments.Baselines;

@@ -7,7 +7,7 @@ namespace Biathlon.Experiments.Harness;
 /// <param name="Delta">The absolute δ asked for (0 for classification).</param>
 /// <param name="Tau">τ asked for.</param>
 /// <param name="Request">Index of the request in the test requests.</param>
-/// <param name="Stop">Why the approximate prediction stopped (a <see cref="Planner.StopReason"/> name).</param>
+/// <param name="Stop">Why the approximate prediction stopped (a <see cref="Planner.Planning.StopReason"/> name).</param>
 /// <param name="Value">The approximate prediction.</param>
 /// <param name="ExactValue">The exact prediction.</param>
 /// <param name="AbsoluteError">|value − exact value|.</param>

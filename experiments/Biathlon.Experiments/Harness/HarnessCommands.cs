@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Biathlon.Engine.Specs;
 using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Reporting;
@@ -246,7 +247,7 @@ public static class HarnessCommands
     {
         var definition = engine.Definition;
         using var model = Engine.Models.OnnxModel.Load(definition.ModelFile, definition.Task);
-        var regression = definition.Task == Planner.PredictionTask.Regression;
+        var regression = definition.Task == Planner.Propagation.PredictionTask.Regression;
         var metric = regression ? "MAE" : "F1";
         var value = double.Parse(model.Metadata.GetValueOrDefault(regression ? "validation_mae" : "validation_f1", "NaN"), CultureInfo.InvariantCulture);
         var trained = int.Parse(model.Metadata.GetValueOrDefault("train_requests", "0"), CultureInfo.InvariantCulture);

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using Biathlon.Engine;
 using Biathlon.Engine.Models;
+using Biathlon.Engine;
 using Biathlon.Experiments.Baselines;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Results;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Experiments.Harness;
 

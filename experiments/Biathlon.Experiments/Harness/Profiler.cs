@@ -1,7 +1,8 @@
-using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
+using Biathlon.Engine.Runtime;
+using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
-using Biathlon.Planner;
+using Biathlon.Planner.Planning;
 
 namespace Biathlon.Experiments.Harness;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Biathlon.Engine;
 using Biathlon.Engine.Models;
+using Biathlon.Engine.Specs;
+using Biathlon.Engine;
 using Biathlon.Experiments.Baselines;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Results;

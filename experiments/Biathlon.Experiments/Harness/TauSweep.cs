@@ -10,7 +10,7 @@ public static class TauSweep
 {
     public static List<TauPoint> Run(BiathlonEngine engine, IReadOnlyList<HarnessRequest> requests, IReadOnlyList<double> taus, IProgress<string>? progress)
     {
-        var classification = engine.Definition.Task == Planner.PredictionTask.Classification;
+        var classification = engine.Definition.Task == Planner.Propagation.PredictionTask.Classification;
         var points = new List<TauPoint>();
         foreach (var tau in taus)
         {

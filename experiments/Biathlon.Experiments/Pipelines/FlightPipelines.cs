@@ -1,4 +1,4 @@
-using Biathlon.Engine;
+using Biathlon.Engine.Specs;
 
 namespace Biathlon.Experiments.Pipelines;
 

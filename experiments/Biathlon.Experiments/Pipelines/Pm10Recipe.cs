@@ -1,7 +1,7 @@
+using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
-using Biathlon.Engine.Models;
-using Biathlon.Sampling;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Experiments.Pipelines;
 

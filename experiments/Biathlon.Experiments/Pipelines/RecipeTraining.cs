@@ -1,5 +1,5 @@
 using System.Globalization;
-using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
 
 namespace Biathlon.Experiments.Pipelines;

@@ -1,4 +1,4 @@
-using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
 using Biathlon.Sampling.Ingest;
 

@@ -1,4 +1,4 @@
-using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Experiments.Training;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Biathlon.Engine.Runtime;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Engine.Diagnostics;
 

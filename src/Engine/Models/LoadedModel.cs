@@ -1,7 +1,7 @@
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
 using Google.Protobuf;
 
 namespace Biathlon.Engine.Models;

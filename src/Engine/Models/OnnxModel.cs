@@ -1,8 +1,8 @@
 using System.Buffers;
-using Biathlon.Planner;
-using Biathlon.Sampling;
-using Microsoft.ML.OnnxRuntime;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Biathlon.Engine.Models;
 

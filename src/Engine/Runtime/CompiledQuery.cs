@@ -1,4 +1,7 @@
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
 
 namespace Biathlon.Engine.Runtime;
 

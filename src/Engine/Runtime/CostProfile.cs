@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Biathlon.Engine.Specs;
 
-namespace Biathlon.Engine;
+namespace Biathlon.Engine.Runtime;
 
 /// <summary>
 /// Offline-profiled read costs of a pipeline's queries (<c>cost-profile.json</c> beside the spec, written by the

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Biathlon.Engine.Models;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Engine.Runtime;
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Biathlon.Engine.Models;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Engine.Runtime;
 

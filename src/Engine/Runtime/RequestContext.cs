@@ -1,5 +1,9 @@
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
 
 namespace Biathlon.Engine.Runtime;
 

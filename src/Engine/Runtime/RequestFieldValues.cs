@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Engine;
+namespace Biathlon.Engine.Runtime;
 
 /// <summary>
 /// How request values are read and turned into model inputs, shared by the engine and by anything that must compute

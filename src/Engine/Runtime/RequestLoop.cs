@@ -1,6 +1,9 @@
 using System.Diagnostics;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Engine.Runtime;
 

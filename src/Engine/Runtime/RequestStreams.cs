@@ -1,4 +1,4 @@
-using Biathlon.Sampling;
+using Biathlon.Sampling.Layouts;
 using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Engine.Runtime;
@@ -13,7 +13,7 @@ internal static class RequestStreams
     private const ulong ExploreStream = 0x8CB92BA72F3D8DD7UL;
 
     /// <summary>Query <paramref name="query"/>'s partition order for the request with replay seed <paramref name="seed"/>.</summary>
-    public static PartitionOrder PartitionOrder(ulong seed, int query) => Sampling.PartitionOrder.Shuffled(SplitMix64.Hash(seed, (ulong)query));
+    public static PartitionOrder PartitionOrder(ulong seed, int query) => Sampling.Layouts.PartitionOrder.Shuffled(SplitMix64.Hash(seed, (ulong)query));
 
     /// <summary>The QMC design seed of round <paramref name="round"/>: a fresh scramble every round.</summary>
     public static ulong DesignSeed(ulong seed, int round) => SplitMix64.Hash(seed ^ DesignStream, (ulong)round);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Biathlon.Engine.Specs;
 using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Engine.Runtime;

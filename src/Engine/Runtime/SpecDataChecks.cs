@@ -1,4 +1,8 @@
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Engine.Runtime;
 

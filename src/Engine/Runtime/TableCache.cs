@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Biathlon.Sampling;
+using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Schema;
+using Biathlon.Sampling.Storage;
 
 namespace Biathlon.Engine.Runtime;
 

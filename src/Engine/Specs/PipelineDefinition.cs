@@ -1,8 +1,9 @@
 using Biathlon.Engine.Models;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Queries;
 
-namespace Biathlon.Engine;
+namespace Biathlon.Engine.Specs;
 
 /// <summary>The type of a request field.</summary>
 public enum RequestFieldType
@@ -96,7 +97,7 @@ public sealed record TableDefinition(string Name, string Source, string? TimeCol
 }
 
 /// <summary>
-/// A table's census stratum (an outlier index, <see cref="Sampling.CensusOptions"/>): rows beyond Tukey's far-out
+/// A table's census stratum (an outlier index, <see cref="Sampling.Layouts.CensusOptions"/>): rows beyond Tukey's far-out
 /// fences of its columns are read exactly by every request, so a heavy tail's few huge rows cannot decide a sample.
 /// </summary>
 /// <param name="Enabled">False: no census; every row is sampled.</param>

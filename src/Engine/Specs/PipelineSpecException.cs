@@ -1,6 +1,6 @@
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Engine;
+namespace Biathlon.Engine.Specs;
 
 /// <summary>A pipeline spec that cannot be used. Names the spec file and the JSON path of the bad value (for example <c>$.queries[1].window.from</c>).</summary>
 public sealed class PipelineSpecException : BiathlonException

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using Biathlon.Engine.Models;
-using Biathlon.Engine.Specs;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Engine;
+namespace Biathlon.Engine.Specs;
 
 /// <summary>
 /// Reads and validates a pipeline spec (<c>pipeline.json</c>, format in docs/pipelines.md). Every reference is

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Chooses the next round's sample size of every query. Implementations must not allocate per call.</summary>
 public interface IPlanPolicy

@@ -1,6 +1,6 @@
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>
 /// A query's cost as time = w · z + b with w, b ≥ 0, fitted from profiled (sample fraction, seconds) pairs by

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Why a plan policy changed a query's sample for the next round.</summary>
 public enum PlanReason : byte

@@ -1,6 +1,6 @@
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Settings shared by the plan policies.</summary>
 public sealed record PlanSettings

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Pieces every policy shares: copying the current plan, the minimum-support jump, the budget, and the go-exact test.</summary>
 internal static class PlanSteps

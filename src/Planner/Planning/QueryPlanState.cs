@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>What the planner knows about one feature query when it plans the next round.</summary>
 public struct QueryPlanState

@@ -1,6 +1,6 @@
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Ablation baseline: after the minimum-support jump, each budget partition goes to a random unfinished query (seeded).</summary>
 /// <param name="seed">Seed of the choices; mixed with each request's seed by <see cref="BeginRequest"/>.</param>

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>
 /// The default policy: after the minimum-support jump and the doubling of queries whose error is unknown, the round's budget goes to the queries with the highest

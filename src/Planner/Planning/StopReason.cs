@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Why the online loop stopped, or <see cref="None"/> to go on.</summary>
 public enum StopReason

@@ -1,6 +1,7 @@
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Decides after each round whether the loop stops: bound met, all exact, out of time, or out of rounds.</summary>
 public sealed class TerminationRule

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Planning;
 
 /// <summary>Ablation baseline: after the minimum-support jump, the budget is shared round-robin, ignoring sensitivity and cost.</summary>
 public sealed class UniformPlanPolicy : IPlanPolicy

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>How a prediction's error is bounded.</summary>
 public enum BoundKind

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>
 /// First-order Sobol indices from a Saltelli design's outputs (Saltelli et al., 2010):

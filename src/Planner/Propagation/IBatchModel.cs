@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>
 /// A model the planner can evaluate: one call per round over the whole QMC design. The planner knows nothing else

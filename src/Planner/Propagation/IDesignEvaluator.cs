@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>
 /// Evaluates one request's QMC designs for one model. Within a request the exact features are constants across all

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>Finds the most frequent class label among float outputs without allocating (ties go to the smaller label).</summary>
 internal sealed class LabelCounter

@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>What the model predicts.</summary>
 public enum PredictionTask

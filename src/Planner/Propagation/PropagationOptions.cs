@@ -1,7 +1,7 @@
 using System.Numerics;
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>Settings of the QMC design.</summary>
 public sealed record PropagationOptions

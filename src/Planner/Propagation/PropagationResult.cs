@@ -1,4 +1,4 @@
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>One round's propagated prediction.</summary>
 public readonly record struct PropagationResult

@@ -1,7 +1,8 @@
 using System.Numerics;
+using Biathlon.Planner.Sobol;
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>
 /// The uniforms of a Saltelli design and their normal scores, for D features and N base points, regenerated from a

@@ -1,8 +1,10 @@
 using System.Globalization;
-using Biathlon.Sampling;
+using Biathlon.Planner.Sobol;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Propagation;
 
 /// <summary>
 /// Propagates feature errors through a model with a Saltelli first-order QMC design: N base points and one AB block

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Sobol;
 
 /// <summary>
 /// Direction numbers of the Sobol' sequence for up to <see cref="MaxDimensions"/> dimensions, from the Joe–Kuo

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Planner;
+namespace Biathlon.Planner.Sobol;
 
 /// <summary>
 /// A Sobol' sequence in up to 1,024 dimensions (Joe–Kuo directions), in Gray-code order, as 32-bit binary

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>An aggregation operator.</summary>
 public enum AggregateOp

@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Estimators;
+
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>One aggregation feature: an operator over a column (or over rows, for COUNT(*)).</summary>
 /// <param name="Op">The operator.</param>

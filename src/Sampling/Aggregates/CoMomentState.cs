@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// The co-moment of two columns over the rows where both are non-null: count, both means and C = Σ(x − x̄)(y − ȳ).

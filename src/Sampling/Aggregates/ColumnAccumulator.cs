@@ -1,4 +1,8 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
+
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// The running state of one column of a cursor: whatever its aggregates need (moments, extremes, a sorted sample)

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// The K largest and K smallest values seen, sorted. The bootstrap of MIN/MAX only ever needs the top few order

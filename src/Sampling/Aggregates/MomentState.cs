@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// Count, mean and central moment sums (M2 = Σ(x−mean)², M3, M4) of a set of values. Two states merge exactly

@@ -1,6 +1,11 @@
 using System.Buffers;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// A growing sample of one predicate's rows and the running state of its aggregates. The sample at fraction z is the

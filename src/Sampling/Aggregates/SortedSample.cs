@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
 /// The sampled non-null values of a column, kept sorted: the state behind quantiles, extremes and distinct counts.

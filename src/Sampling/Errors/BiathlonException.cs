@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Errors;
 
 /// <summary>
 /// Base type of every error the engine raises on bad input. <see cref="Subject"/> names the thing at fault

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Errors;
 
 /// <summary>An option with a value outside its documented range (for example a partition count below 1).</summary>
 public sealed class ConfigurationException : BiathlonException

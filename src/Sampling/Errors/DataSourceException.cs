@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Errors;
 
 /// <summary>A data file that cannot be read: missing, not in a supported format, truncated or empty.</summary>
 public sealed class DataSourceException : BiathlonException

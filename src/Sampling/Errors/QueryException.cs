@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Errors;
 
 /// <summary>A predicate, time window, sample fraction or aggregate request that cannot be evaluated.</summary>
 public sealed class QueryException : BiathlonException

@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Schema;
+
+namespace Biathlon.Sampling.Errors;
 
 /// <summary>A column that does not exist, or exists with a type the operation cannot use.</summary>
 public sealed class SchemaException : BiathlonException

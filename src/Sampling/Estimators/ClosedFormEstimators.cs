@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
+
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// COUNT, SUM, AVG, VAR and STD from a Bernoulli(p) sample of a group of unknown size, plus the group's census rows

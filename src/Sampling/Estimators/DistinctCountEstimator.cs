@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// COUNT DISTINCT: exact at p = 1; below it the point estimate is the guaranteed-error estimator (GEE, Charikar et al.

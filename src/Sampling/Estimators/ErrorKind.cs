@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// How a <see cref="FeatureEstimate"/> describes its sampling error: the distribution of plausible population values

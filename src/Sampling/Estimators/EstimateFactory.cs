@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>Builds <see cref="FeatureEstimate"/>s with the exact / unknown / known rules applied the same way for every operator.</summary>
 internal static class EstimateFactory

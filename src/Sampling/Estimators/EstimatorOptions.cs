@@ -1,6 +1,7 @@
+using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>Settings of the feature estimators. Immutable; validated when constructed.</summary>
 public sealed class EstimatorOptions

@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Aggregates;
+
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// MIN and MAX: the sample extreme, with no error a sample can bound. A row the sample never saw can lie any distance

@@ -1,6 +1,6 @@
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// An aggregation feature's estimate of its population value from the sample read so far, with a description of

@@ -1,6 +1,6 @@
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Estimators;
 
 /// <summary>
 /// Quantiles by linear interpolation between order statistics (numpy's default, Hyndman–Fan type 7), with a

@@ -1,6 +1,8 @@
-using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using Apache.Arrow;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Sampling.Ingest;
 
@@ -13,7 +15,7 @@ public static class ArrowTableReader
     public static RawTable Read(IEnumerable<RecordBatch> batches, string sourceName)
     {
         RawColumn[]? columns = null;
-        Schema? schema = null;
+        Apache.Arrow.Schema? schema = null;
         foreach (var batch in batches)
         {
             if (schema is null)
@@ -72,7 +74,7 @@ public static class ArrowTableReader
         }
     }
 
-    private static RawColumn[] CreateColumns(Schema schema, string sourceName)
+    private static RawColumn[] CreateColumns(Apache.Arrow.Schema schema, string sourceName)
     {
         var columns = new RawColumn[schema.FieldsList.Count];
         for (var i = 0; i < columns.Length; i++)

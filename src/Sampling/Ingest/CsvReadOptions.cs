@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>Options for reading a delimited text file.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Schema;
 using Sylvan.Data.Csv;
 
 namespace Biathlon.Sampling.Ingest;

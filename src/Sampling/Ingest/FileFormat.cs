@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Errors;
+
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>The table file formats the engine reads.</summary>

@@ -1,5 +1,7 @@
-using Parquet;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Schema;
 using Parquet.Schema;
+using Parquet;
 
 namespace Biathlon.Sampling.Ingest;
 

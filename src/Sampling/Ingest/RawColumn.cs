@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>One ingested column in source row order, with nulls already mapped to the type's sentinel.</summary>

@@ -1,3 +1,7 @@
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Schema;
+
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Errors;
+
 namespace Biathlon.Sampling.Ingest;
 
 /// <summary>Reads a table file of any supported format, detected from the file's bytes.</summary>

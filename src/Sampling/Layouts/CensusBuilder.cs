@@ -1,6 +1,9 @@
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>Computes a table's census fences at ingest and moves the rows beyond them into the census partition (index P).</summary>
 internal static class CensusBuilder

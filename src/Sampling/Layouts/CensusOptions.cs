@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// The census stratum of a table (an outlier index): rows whose value in any of <see cref="Columns"/> lies beyond

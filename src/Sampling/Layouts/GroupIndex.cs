@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// The distinct key tuples of a layout, sorted, so a tuple's position is its group id. Lookup is a binary search

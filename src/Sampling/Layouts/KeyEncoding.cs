@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// Encodes a key column's values as 64-bit integers so group keys of any type sort and compare the same way:

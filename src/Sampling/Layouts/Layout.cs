@@ -1,6 +1,11 @@
 using System.Globalization;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Estimators;
+using Biathlon.Sampling.Queries;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// One physical order of a table's rows: partition by partition, sorted by (group key columns, time). A predicate on

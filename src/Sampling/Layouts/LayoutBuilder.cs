@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Biathlon.Sampling.Ingest;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// Builds one layout: rows ordered by (partition, group, time). The table's rows arrive already sorted by time;

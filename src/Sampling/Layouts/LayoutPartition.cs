@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// The rows of one partition of a layout, sorted by (group, time). Columns are raw little-endian buffers, either

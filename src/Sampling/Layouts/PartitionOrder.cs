@@ -1,6 +1,7 @@
+using Biathlon.Sampling.Aggregates;
 using Biathlon.Sampling.Numerics;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// The order in which a <see cref="SampleCursor"/> reads a layout's partitions. Every set of partitions is a uniform

@@ -1,8 +1,11 @@
 using System.Text.RegularExpressions;
+using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Numerics;
+using Biathlon.Sampling.Schema;
+using Biathlon.Sampling.Storage;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// A table whose rows carry a random partition id fixed at build time, stored in one or more layouts. Immutable and

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Layouts;
 
 /// <summary>How a raw table is partitioned and laid out.</summary>
 public sealed class TableOptions

@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Layouts;
+
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>
 /// A <see cref="RowPredicate"/> resolved against one layout: the group id, the time window and compiled filters.

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>A comparison operator of a <see cref="ColumnFilter"/>.</summary>
 public enum FilterOp

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>A <see cref="ColumnFilter"/> resolved to a column ordinal and a constant of the column's storage type.</summary>
 internal readonly struct CompiledFilter

@@ -1,6 +1,9 @@
 using System.Globalization;
+using Biathlon.Sampling.Errors;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>
 /// The request-independent part of a predicate, resolved once against a layout: its key columns mapped to the

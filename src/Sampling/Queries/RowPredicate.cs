@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Layouts;
+
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>
 /// Which rows a feature query reads: key columns equal to given values, the time column within [<see cref="From"/>,

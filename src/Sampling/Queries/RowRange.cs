@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Queries;
 
 /// <summary>A half-open range [<see cref="Start"/>, <see cref="End"/>) of row positions within one partition of a layout.</summary>
 /// <param name="Start">First row.</param>

@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Schema;
 
 /// <summary>A column's name and storage type.</summary>
 /// <param name="Name">Column name, case-sensitive.</param>

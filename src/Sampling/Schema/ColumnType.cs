@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Schema;
 
 /// <summary>
 /// How a column is stored. Source types map onto these at ingest: every integer and boolean type becomes

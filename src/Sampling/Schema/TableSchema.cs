@@ -1,4 +1,6 @@
-namespace Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
+
+namespace Biathlon.Sampling.Schema;
 
 /// <summary>The ordered columns of a table, with lookup by name that fails with a <see cref="SchemaException"/>.</summary>
 public sealed class TableSchema

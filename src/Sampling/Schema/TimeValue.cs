@@ -1,4 +1,4 @@
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Schema;
 
 /// <summary>Conversions between <see cref="DateTime"/> and the microsecond values stored in <see cref="ColumnType.Timestamp"/> columns.</summary>
 public static class TimeValue

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.MemoryMappedFiles;
+using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Sampling.Storage;
 

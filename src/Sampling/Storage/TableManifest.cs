@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Sampling.Storage;
 

@@ -1,11 +1,13 @@
 using System.Text.Json;
-using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using Apache.Arrow;
+using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Ingest;
-using Biathlon.Sampling.Storage;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Schema;
 
-namespace Biathlon.Sampling;
+namespace Biathlon.Sampling.Storage;
 
 /// <summary>
 /// Saves a <see cref="PartitionedTable"/> as a folder of Arrow IPC files and loads it back, memory-mapped by default.
@@ -159,7 +161,7 @@ public static class TableStore
     private static void WriteLayout(string path, Layout layout)
     {
         var tableSchema = layout.Table.Schema;
-        var builder = new Schema.Builder().Field(f => f.Name(GroupColumn).DataType(Int32Type.Default).Nullable(false));
+        var builder = new Apache.Arrow.Schema.Builder().Field(f => f.Name(GroupColumn).DataType(Int32Type.Default).Nullable(false));
         foreach (var column in tableSchema.Columns)
         {
             builder.Field(f => f.Name(column.Name).DataType(ArrowType(column.Type)).Nullable(false));
@@ -284,7 +286,7 @@ public static class TableStore
         }
 
         var array = builder.Build();
-        var schema = new Schema.Builder().Field(f => f.Name("value").DataType(StringType.Default).Nullable(false)).Build();
+        var schema = new Apache.Arrow.Schema.Builder().Field(f => f.Name("value").DataType(StringType.Default).Nullable(false)).Build();
         using var stream = File.Create(path);
         using var writer = new ArrowFileWriter(stream, schema);
         writer.WriteRecordBatch(new RecordBatch(schema, [array], array.Length));
@@ -308,7 +310,7 @@ public static class TableStore
 
     private static void WriteGroups(string path, GroupIndex groups)
     {
-        var builder = new Schema.Builder();
+        var builder = new Apache.Arrow.Schema.Builder();
         var arrays = new IArrowArray[groups.Width];
         for (var j = 0; j < groups.Width; j++)
         {

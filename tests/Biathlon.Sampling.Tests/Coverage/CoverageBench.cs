@@ -1,5 +1,9 @@
 using Apache.Arrow;
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Ingest;
+using Biathlon.Sampling.Layouts;
+using Biathlon.Sampling.Queries;
 
 namespace Biathlon.Sampling.Tests.Coverage;
 

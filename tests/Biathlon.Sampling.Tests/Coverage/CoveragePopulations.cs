@@ -1,5 +1,6 @@
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Numerics;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Sampling.Tests.Coverage;
 

@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Aggregates;
+using Biathlon.Sampling.Layouts;
 using Xunit.Abstractions;
 
 namespace Biathlon.Sampling.Tests.Coverage;

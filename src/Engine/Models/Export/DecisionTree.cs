@@ -1,4 +1,4 @@
-namespace Biathlon.Engine.Models;
+namespace Biathlon.Engine.Models.Export;
 
 /// <summary>
 /// One binary regression tree in the layout ML.NET and LightGBM use: internal nodes 0..n−1; a child index c ≥ 0 is

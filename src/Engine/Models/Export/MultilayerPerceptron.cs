@@ -1,4 +1,4 @@
-namespace Biathlon.Engine.Models;
+namespace Biathlon.Engine.Models.Export;
 
 /// <summary>Activation applied after a dense layer.</summary>
 public enum Activation

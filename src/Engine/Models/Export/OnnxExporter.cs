@@ -1,6 +1,6 @@
 using Biathlon.Engine.Models.Onnx;
 
-namespace Biathlon.Engine.Models;
+namespace Biathlon.Engine.Models.Export;
 
 /// <summary>
 /// Writes models as ONNX, with our own writer (no converter package): tree ensembles as ai.onnx.ml

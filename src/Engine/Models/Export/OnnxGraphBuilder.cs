@@ -1,7 +1,7 @@
 using Biathlon.Engine.Models.Onnx;
 using Google.Protobuf;
 
-namespace Biathlon.Engine.Models;
+namespace Biathlon.Engine.Models.Export;
 
 /// <summary>Assembles an ONNX graph from nodes, initializers and typed inputs/outputs, and serialises the model.</summary>
 internal sealed class OnnxGraphBuilder

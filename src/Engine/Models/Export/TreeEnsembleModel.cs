@@ -1,4 +1,4 @@
-namespace Biathlon.Engine.Models;
+namespace Biathlon.Engine.Models.Export;
 
 /// <summary>How a tree ensemble combines its trees.</summary>
 public enum TreeAggregation

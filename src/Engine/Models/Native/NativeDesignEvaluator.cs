@@ -1,4 +1,4 @@
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Engine.Models.Native;
 

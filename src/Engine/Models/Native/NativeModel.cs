@@ -1,5 +1,5 @@
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Engine.Models.Native;
 

@@ -1,4 +1,4 @@
-using Biathlon.Sampling;
+using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Engine;
 

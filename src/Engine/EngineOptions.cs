@@ -42,7 +42,7 @@ public sealed record PredictOptions
 
     /// <summary>
     /// Baseline mode for experiments: read every sampled query at this fraction in (0, 1], apply the model to the
-    /// point estimates once, and skip propagation and the bound (<see cref="Planner.StopReason.FixedFraction"/>).
+    /// point estimates once, and skip propagation and the bound (<see cref="Planner.Planning.StopReason.FixedFraction"/>).
     /// </summary>
     public double? FixedFraction { get; init; }
 }

@@ -1,5 +1,6 @@
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Planning;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Engine;
 
