@@ -17,7 +17,7 @@ namespace Biathlon.Engine.Models.Native;
 internal static class TreeKernels
 {
     /// <summary>The kernel <see cref="LeafValues"/> uses (benchmarks switch it).</summary>
-    public static TreeKernel Kernel { get; set; } = TreeKernel.Scalar;
+    public static TreeKernel Kernel { get; set; } = TreeKernel.QuickScorer;
 
     /// <summary>
     /// leaves[i] = the leaf value row <paramref name="first"/> + i reaches, for i &lt; <paramref name="count"/>.
@@ -158,6 +158,9 @@ internal enum TreeKernel
     Scalar,
     Interleaved,
     Avx2,
+
+    /// <summary>Whole forests by <see cref="QuickScorer"/> (trees it cannot take by <see cref="Scalar"/>); per-tree calls run <see cref="Scalar"/>.</summary>
+    QuickScorer,
 }
 
 /// <summary>A forest in fast form: flat arrays indexed by internal node, and leaf values (single output).</summary>
