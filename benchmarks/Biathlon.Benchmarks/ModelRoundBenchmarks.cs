@@ -10,9 +10,10 @@ namespace Biathlon.Benchmarks;
 // trees over 12 inputs; 3 request fields form one constant group, 6 feature queries the others), N = 128.
 // All 6 queries uncertain: A, B and 6 AB blocks, 1,024 rows, evaluated
 //   - by ONNX Runtime (the design transposed to row-major, as OnnxModel does),
-//   - by the native program on every row (scalar and AVX2 tree kernels),
+//   - by the native program on every row (scalar, AVX2-gather, interleaved and QuickScorer tree kernels),
 //   - by the native per-request evaluator (request fields folded in; each AB block evaluates only the trees that
-//     read its query's inputs).
+//     read its query's inputs; QuickScorer scans only A and B and recombines the AB blocks from per-group leaf
+//     vectors), with the scalar and the QuickScorer kernel.
 // "Typical": 4 of the 6 queries exact (most flight-delay queries end exact), so the evaluator is pruned on 9 constant
 // inputs and the design has 2 AB blocks (512 rows).
 // The design's values are not real requests: each input is centred on the median of the model's split thresholds on
@@ -78,11 +79,20 @@ public class ModelRoundBenchmarks
     [Benchmark(Description = "native, every row, interleaved kernel")]
     public void NativeInterleaved() => WithKernel(TreeKernel.Interleaved, () => _native.Evaluate(_designAll, BaseSamples * 8, _outputs));
 
-    [Benchmark(Description = "native evaluator, 6 queries uncertain")]
-    public void EvaluatorAllUncertain() => _all.Evaluate(_designAll, new SaltelliLayout(BaseSamples, _blocksAll), _outputs);
+    [Benchmark(Description = "native, every row, QuickScorer kernel")]
+    public void NativeQuickScorer() => WithKernel(TreeKernel.QuickScorer, () => _native.Evaluate(_designAll, BaseSamples * 8, _outputs));
 
-    [Benchmark(Description = "native evaluator, 2 queries uncertain")]
-    public void EvaluatorTypical() => _typical.Evaluate(_designTypical, new SaltelliLayout(BaseSamples, _blocksTypical), _outputs);
+    [Benchmark(Description = "native evaluator, 6 queries uncertain, scalar kernel")]
+    public void EvaluatorAllUncertainScalar() => WithKernel(TreeKernel.Scalar, () => _all.Evaluate(_designAll, new SaltelliLayout(BaseSamples, _blocksAll), _outputs));
+
+    [Benchmark(Description = "native evaluator, 6 queries uncertain, QuickScorer kernel")]
+    public void EvaluatorAllUncertain() => WithKernel(TreeKernel.QuickScorer, () => _all.Evaluate(_designAll, new SaltelliLayout(BaseSamples, _blocksAll), _outputs));
+
+    [Benchmark(Description = "native evaluator, 2 queries uncertain, scalar kernel")]
+    public void EvaluatorTypicalScalar() => WithKernel(TreeKernel.Scalar, () => _typical.Evaluate(_designTypical, new SaltelliLayout(BaseSamples, _blocksTypical), _outputs));
+
+    [Benchmark(Description = "native evaluator, 2 queries uncertain, QuickScorer kernel")]
+    public void EvaluatorTypical() => WithKernel(TreeKernel.QuickScorer, () => _typical.Evaluate(_designTypical, new SaltelliLayout(BaseSamples, _blocksTypical), _outputs));
 
     private static void WithKernel(TreeKernel kernel, Action run)
     {

@@ -31,17 +31,52 @@ public sealed class NativeModelTests
         var rows = FlightRows.TestFeatures;
         var inputs = ColumnMajor(rows);
         var expected = new float[rows.Length];
-        var actual = new float[rows.Length];
         runtime.Evaluate(inputs, rows.Length, expected);
-        native.Evaluate(inputs, rows.Length, actual);
-        AssertAgree(expected, actual, task, kind);
+        ForEveryKernel(kernel =>
+        {
+            var actual = new float[rows.Length];
+            native.Evaluate(inputs, rows.Length, actual);
+            AssertAgree(expected, actual, task, $"{kind}, {kernel} kernel");
+        });
+
+        // 997 rows: the last 5 are a partial block for the 8-row kernels.
+        var few = rows[..997];
+        var fewInputs = ColumnMajor(few);
+        var fewExpected = new float[few.Length];
+        runtime.Evaluate(fewInputs, few.Length, fewExpected);
+        ForEveryKernel(kernel =>
+        {
+            var actual = new float[few.Length];
+            native.Evaluate(fewInputs, few.Length, actual);
+            AssertAgree(fewExpected, actual, task, $"{kind}, {kernel} kernel, 997 rows");
+        });
     }
 
     [Fact]
-    public void Every_node_mode_and_missing_values_follow_ONNX_Runtime()
+    public void Missing_values_in_a_real_model_follow_ONNX_Runtime()
+    {
+        var (onnx, task) = Build("lightgbm");
+        var rows = FlightRows.TestFeatures.Select(r => r.ToArray()).ToArray();
+        for (var i = 0; i < 40; i++)
+        {
+            rows[i * 7][i % 4] = float.NaN;
+        }
+
+        ForEveryKernel(kernel => AssertSameAsRuntime(onnx, task, rows, $"lightgbm with NaN, {kernel} kernel"));
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public void Every_node_mode_and_missing_values_follow_ONNX_Runtime(bool equality, bool missingValues)
     {
         // One tree per mode over feature 0 or 1, thresholds on the data's scale; NaN tracked true in half of them.
-        string[] modes = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"];
+        // Without the equality modes the ensemble has a fast form, which every kernel evaluates (inputs without NaN).
+        string[] modes = equality
+            ? ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"]
+            : ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_LT", "BRANCH_GTE"];
         var graph = new OnnxGraphBuilder();
         graph.FloatInput("input", 4);
         var node = graph.Node("TreeEnsembleRegressor", ["input"], ["prediction"], OnnxGraphBuilder.MlDomain);
@@ -75,10 +110,84 @@ public sealed class NativeModelTests
         var rows = FlightRows.TestFeatures.Select(r => r.ToArray()).ToArray();
         rows[0][0] = 700; // equality cases
         rows[1][1] = 12;
-        rows[2][0] = float.NaN; // missing values
-        rows[3][1] = float.NaN;
-        AssertSameAsRuntime(onnx, PredictionTask.Regression, rows, "node modes");
-        Assert.False(NativeModel.Compile(ModelProto.Parser.ParseFrom(onnx), PredictionTask.Regression).Steps.OfType<TreeStep>().Single().Ensemble.HasFastForm);
+        rows[4][0] = 700; // equality for the strict modes too
+        rows[5][1] = 12;
+        if (missingValues)
+        {
+            rows[2][0] = float.NaN;
+            rows[3][1] = float.NaN;
+        }
+
+        ForEveryKernel(kernel => AssertSameAsRuntime(onnx, PredictionTask.Regression, rows, $"node modes, {kernel} kernel"));
+        var ensemble = NativeModel.Compile(ModelProto.Parser.ParseFrom(onnx), PredictionTask.Regression).Steps.OfType<TreeStep>().Single().Ensemble;
+        Assert.Equal(!equality, ensemble.HasFastForm);
+        if (!equality)
+        {
+            AssertSpecialisationEquivalent(onnx, PredictionTask.Regression, "node modes", seed: 5);
+        }
+    }
+
+    [Fact]
+    public void A_tree_with_more_than_64_leaves_is_traversed_beside_the_QuickScorer()
+    {
+        // Tree 0 is a comb of 80 splits on distance (81 leaves, too many for a 64-bit leaf vector); tree 1 splits hour.
+        var graph = new OnnxGraphBuilder();
+        graph.FloatInput("input", 4);
+        var node = graph.Node("TreeEnsembleRegressor", ["input"], ["prediction"], OnnxGraphBuilder.MlDomain);
+        List<long> trees = [], ids = [], features = [], trueIds = [], falseIds = [], targetTrees = [], targetNodes = [];
+        List<string> modes = [];
+        List<float> values = [], weights = [];
+        const int splits = 80;
+        for (var i = 0; i < splits; i++)
+        {
+            // split 2i: distance ≤ 40 (i + 1) ? leaf 2i + 1 : split 2i + 2 (the last split's right child is leaf 2 · splits)
+            trees.AddRange([0, 0]);
+            ids.AddRange([2 * i, 2 * i + 1]);
+            features.AddRange([0, 0]);
+            modes.AddRange(["BRANCH_LEQ", "LEAF"]);
+            values.AddRange([40f * (i + 1), 0]);
+            trueIds.AddRange([2 * i + 1, 0]);
+            falseIds.AddRange([i == splits - 1 ? 2 * splits : 2 * i + 2, 0]);
+            targetTrees.Add(0);
+            targetNodes.Add(2 * i + 1);
+            weights.Add(i * 0.5f);
+        }
+
+        trees.Add(0);
+        ids.Add(2 * splits);
+        features.Add(0);
+        modes.Add("LEAF");
+        values.Add(0);
+        trueIds.Add(0);
+        falseIds.Add(0);
+        targetTrees.Add(0);
+        targetNodes.Add(2 * splits);
+        weights.Add(100);
+        trees.AddRange([1, 1, 1]);
+        ids.AddRange([0, 1, 2]);
+        features.AddRange([1, 0, 0]);
+        modes.AddRange(["BRANCH_LT", "LEAF", "LEAF"]);
+        values.AddRange([12, 0, 0]);
+        trueIds.AddRange([1, 0, 0]);
+        falseIds.AddRange([2, 0, 0]);
+        targetTrees.AddRange([1, 1]);
+        targetNodes.AddRange([1, 2]);
+        weights.AddRange([-3, 7]);
+        node.Int("n_targets", 1).Ints("nodes_treeids", trees).Ints("nodes_nodeids", ids).Ints("nodes_featureids", features)
+            .Strings("nodes_modes", modes).Floats("nodes_values", values).Ints("nodes_truenodeids", trueIds)
+            .Ints("nodes_falsenodeids", falseIds).Ints("target_treeids", targetTrees).Ints("target_nodeids", targetNodes)
+            .Ints("target_ids", targetTrees.Select(_ => 0L)).Floats("target_weights", weights);
+        graph.Output("prediction", TensorProto.Types.DataType.Float, 1);
+        var onnx = graph.Build(null, usesMlDomain: true);
+
+        var ensemble = NativeModel.Compile(ModelProto.Parser.ParseFrom(onnx), PredictionTask.Regression).Steps.OfType<TreeStep>().Single().Ensemble;
+        var scorer = new QuickScorer(4, ensemble.InternalNodes, ensemble.Roots.Length);
+        scorer.Build(new ForestArrays(ensemble.Features, ensemble.FastThresholds, ensemble.FastLeft, ensemble.FastRight, ensemble.LeafValues),
+            ensemble.Roots, ensemble.NodesByFeature, []);
+        Assert.Equal(1, scorer.Trees);
+        Assert.Equal(1, scorer.FallbackRoots.Length);
+        ForEveryKernel(kernel => AssertSameAsRuntime(onnx, PredictionTask.Regression, FlightRows.TestFeatures, $"81-leaf tree, {kernel} kernel"));
+        AssertSpecialisationEquivalent(onnx, PredictionTask.Regression, "81-leaf tree", seed: 9);
     }
 
     [Fact]
@@ -145,9 +254,15 @@ public sealed class NativeModelTests
     public void A_specialised_model_equals_the_full_model_on_random_designs(string kind)
     {
         var (onnx, task) = Build(kind);
+        AssertSpecialisationEquivalent(onnx, task, kind, kind.Length * 31);
+    }
+
+    /// <summary>On 20 random Saltelli designs with random constants, the specialised evaluator equals the full model under every kernel.</summary>
+    private static void AssertSpecialisationEquivalent(byte[] onnx, PredictionTask task, string kind, int seed)
+    {
         var native = NativeModel.Compile(ModelProto.Parser.ParseFrom(onnx), task);
         var evaluator = native.CreateDesignEvaluator();
-        var rng = new Random(kind.Length * 31);
+        var rng = new Random(seed);
         var real = FlightRows.TestFeatures;
         int[] groupOfInput = [0, 1, 1, 2]; // distance; hour and day of week as one query; minute
         const int n = 64;
@@ -190,11 +305,16 @@ public sealed class NativeModelTests
             }
 
             var full = new float[rows];
-            var specialised = new float[rows];
+            TreeKernels.Kernel = TreeKernel.Scalar;
             native.Evaluate(inputs, rows, full);
+            TreeKernels.Kernel = DefaultKernel;
             evaluator.Specialize(groupOfInput, constant, values);
-            evaluator.Evaluate(inputs, layout, specialised);
-            AssertAgree(full, specialised, task, $"{kind} trial {trial}", mustVary: false);
+            ForEveryKernel(kernel =>
+            {
+                var specialised = new float[rows];
+                evaluator.Evaluate(inputs, new SaltelliLayout(n, blocks), specialised);
+                AssertAgree(full, specialised, task, $"{kind} trial {trial}, {kernel} kernel", mustVary: false);
+            });
             seen.UnionWith(full);
         }
 
@@ -268,6 +388,25 @@ public sealed class NativeModelTests
         using var forced = LoadedModel.Load(trees, PredictionTask.Regression, ModelRuntime.OnnxRuntime, 1);
         Assert.Equal(ModelRuntime.OnnxRuntime, forced.Runtime);
         Assert.Equal(forced.Metadata, native.Metadata);
+    }
+
+    private static readonly TreeKernel DefaultKernel = TreeKernels.Kernel;
+
+    /// <summary>Runs <paramref name="check"/> once under each tree kernel, then restores the default.</summary>
+    private static void ForEveryKernel(Action<TreeKernel> check)
+    {
+        try
+        {
+            foreach (var kernel in Enum.GetValues<TreeKernel>())
+            {
+                TreeKernels.Kernel = kernel;
+                check(kernel);
+            }
+        }
+        finally
+        {
+            TreeKernels.Kernel = DefaultKernel;
+        }
     }
 
     private static readonly Dictionary<string, (byte[], PredictionTask)> s_models = [];

@@ -21,6 +21,14 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
     private int _freeCount;
     private bool _specialized;
     private float[] _treeA = [];
+    private readonly QuickScorer? _scorer;
+    private readonly int[] _slotOfInput;
+    private readonly int[] _groupOfInput;
+    private int _slots;
+    private bool _scorerBuilt;
+    private ulong[] _bitsA = [];
+    private ulong[] _bitsB = [];
+    private float[] _leafA = [];
 
     public NativeDesignEvaluator(NativeModel model)
     {
@@ -28,6 +36,8 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
         _workspace = new NativeWorkspace(model.Values);
         _free = new int[model.InputWidth];
         _constant = new bool[model.InputWidth];
+        _slotOfInput = new int[model.InputWidth];
+        _groupOfInput = new int[model.InputWidth];
         for (var s = 0; s < model.Steps.Length; s++)
         {
             switch (model.Steps[s])
@@ -35,6 +45,7 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
                 case TreeStep tree when tree.Ensemble.Targets == 1 && tree.Ensemble.HasFastForm:
                     _first = s;
                     _forest = new SpecializedForest(tree.Ensemble);
+                    _scorer = new QuickScorer(model.InputWidth, tree.Ensemble.InternalNodes, tree.Ensemble.Roots.Length);
                     break;
                 case DenseStep { Input: 0 } dense:
                     _first = s;
@@ -85,6 +96,7 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
         }
 
         _forest?.Build(groupOfInput, isConstant, values);
+        AssignSlots(groupOfInput, isConstant);
         _specialized = _first >= 0;
     }
 
@@ -147,6 +159,13 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
         var forest = _forest!;
         var n = layout.BaseSamples;
         var sums = _workspace.Sums(rows);
+        if (TreeKernels.Kernel == TreeKernel.QuickScorer && _slots >= 0 && n % QuickScorer.Lanes == 0 && layout.BlockGroups.Length <= 256)
+        {
+            RunQuickScorer(x, layout, sums);
+            tree.Finish(sums, rows, _workspace.Write(tree.Output, rows));
+            return;
+        }
+
         var leaves = _workspace.Leaves(rows);
         sums[..(2 * n)].Fill(forest.ConstantScore);
         var roots = forest.Roots;
@@ -200,6 +219,84 @@ internal sealed class NativeDesignEvaluator : IDesignEvaluator
         }
 
         tree.Finish(sums, rows, _workspace.Write(tree.Output, rows));
+    }
+
+    /// <summary>Numbers the groups of the free inputs 0, 1, … (the QuickScorer's slots); −1 slots when there are more than 64.</summary>
+    private void AssignSlots(ReadOnlySpan<int> groupOfInput, ReadOnlySpan<bool> isConstant)
+    {
+        groupOfInput.CopyTo(_groupOfInput);
+        _slots = 0;
+        for (var j = 0; j < _slotOfInput.Length; j++)
+        {
+            var slot = -1;
+            for (var i = 0; i < j && !isConstant[j]; i++)
+            {
+                if (!isConstant[i] && groupOfInput[i] == groupOfInput[j])
+                {
+                    slot = _slotOfInput[i];
+                    break;
+                }
+            }
+
+            _slotOfInput[j] = isConstant[j] ? 0 : slot >= 0 ? slot : _slots++;
+        }
+
+        if (_slots > 64)
+        {
+            _slots = -1;
+        }
+
+        _scorerBuilt = false; // built on first use: only the QuickScorer kernel needs it
+    }
+
+    /// <summary>The forest's score of every design row by <see cref="QuickScorer.ScoreSaltelli"/> (A and B scanned, AB blocks recombined).</summary>
+    private void RunQuickScorer(ReadOnlySpan<float> x, in SaltelliLayout layout, Span<double> sums)
+    {
+        var forest = _forest!;
+        var scorer = _scorer!;
+        if (!_scorerBuilt)
+        {
+            scorer.Build(forest.Arrays, forest.Roots, forest.NodesByFeature, _slotOfInput);
+            _scorerBuilt = true;
+            if (_bitsA.Length < scorer.BitsLength)
+            {
+                _bitsA = new ulong[scorer.BitsLength];
+                _bitsB = new ulong[scorer.BitsLength];
+            }
+
+            if (_leafA.Length < scorer.Trees * QuickScorer.Lanes)
+            {
+                _leafA = new float[scorer.Trees * QuickScorer.Lanes];
+            }
+        }
+
+        var groups = layout.BlockGroups;
+        Span<int> blockSlots = stackalloc int[groups.Length];
+        for (var b = 0; b < groups.Length; b++)
+        {
+            blockSlots[b] = -1; // no free input in the group: the block equals A
+            for (var k = 0; k < _freeCount; k++)
+            {
+                if (_groupOfInput[_free[k]] == groups[b])
+                {
+                    blockSlots[b] = _slotOfInput[_free[k]];
+                    break;
+                }
+            }
+        }
+
+        var rows = layout.Rows;
+        sums.Fill(forest.ConstantScore);
+        scorer.ScoreSaltelli(x, layout.BaseSamples, blockSlots, sums, _bitsA, _bitsB, _leafA);
+        var leaves = _workspace.Leaves(rows);
+        foreach (var root in scorer.FallbackRoots)
+        {
+            TreeKernels.LeafValues(forest.Arrays, root, x, rows, 0, rows, leaves);
+            for (var r = 0; r < rows; r++)
+            {
+                sums[r] += leaves[r];
+            }
+        }
     }
 
     private bool FreeColumnsHaveNaN(ReadOnlySpan<float> x, int rows)

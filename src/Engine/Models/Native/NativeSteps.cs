@@ -281,7 +281,12 @@ internal sealed class ArgMaxStep(int input, int output, int inputWidth) : Native
 /// </summary>
 internal sealed class TreeStep(int output, int labelOutput, TreeEnsemble ensemble) : NativeStep(0, output, ensemble.Targets)
 {
+    private readonly QuickScorer _scorer = CreateScorer(ensemble);
+
     public TreeEnsemble Ensemble { get; } = ensemble;
+
+    /// <summary>The ensemble in fast form.</summary>
+    public ForestArrays Forest { get; } = new(ensemble.Features, ensemble.FastThresholds, ensemble.FastLeft, ensemble.FastRight, ensemble.LeafValues);
 
     /// <summary>The label value, or −1 for a regressor.</summary>
     public int LabelOutput { get; } = labelOutput;
@@ -296,8 +301,15 @@ internal sealed class TreeStep(int output, int labelOutput, TreeEnsemble ensembl
             var sums = workspace.Sums(rows);
             sums.Clear();
             var leaves = workspace.Leaves(rows);
-            var forest = new ForestArrays(e.Features, e.FastThresholds, e.FastLeft, e.FastRight, e.LeafValues);
-            foreach (var root in e.Roots)
+            var forest = Forest;
+            ReadOnlySpan<int> roots = e.Roots;
+            if (TreeKernels.Kernel == TreeKernel.QuickScorer)
+            {
+                _scorer.Score(x, rows, 0, rows, sums, workspace.Bits(_scorer.BitsLength));
+                roots = _scorer.FallbackRoots;
+            }
+
+            foreach (var root in roots)
             {
                 TreeKernels.LeafValues(forest, root, x, rows, 0, rows, leaves);
                 for (var r = 0; r < rows; r++)
@@ -314,6 +326,17 @@ internal sealed class TreeStep(int output, int labelOutput, TreeEnsemble ensembl
         }
 
         WriteLabels(workspace, rows);
+    }
+
+    private static QuickScorer CreateScorer(TreeEnsemble e)
+    {
+        var scorer = new QuickScorer(e.InputWidth, e.InternalNodes, e.Roots.Length);
+        if (e.Targets == 1 && e.HasFastForm)
+        {
+            scorer.Build(new ForestArrays(e.Features, e.FastThresholds, e.FastLeft, e.FastRight, e.LeafValues), e.Roots, e.NodesByFeature, []);
+        }
+
+        return scorer;
     }
 
     /// <summary>Single output: score = aggregate(Σ) + base, then the post-transform.</summary>

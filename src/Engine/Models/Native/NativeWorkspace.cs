@@ -14,6 +14,7 @@ internal sealed class NativeWorkspace(int values)
     private int _inputLength;
     private double[] _sums = [];
     private float[] _leaves = [];
+    private ulong[] _bits = [];
 
     /// <summary>Makes <paramref name="input"/> value 0 for the steps that follow (copied: spans cannot be kept).</summary>
     public void SetInput(ReadOnlySpan<float> input)
@@ -71,6 +72,17 @@ internal sealed class NativeWorkspace(int values)
         }
 
         return _leaves.AsSpan(0, length);
+    }
+
+    /// <summary>Leaf-vector scratch of the QuickScorer kernel.</summary>
+    public Span<ulong> Bits(int length)
+    {
+        if (_bits.Length < length)
+        {
+            _bits = new ulong[length];
+        }
+
+        return _bits.AsSpan(0, length);
     }
 
     /// <summary>Whether any value is NaN (NaN ≠ NaN), 8 or 16 lanes at a time.</summary>

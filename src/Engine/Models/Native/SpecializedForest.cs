@@ -15,6 +15,9 @@ internal sealed class SpecializedForest
     private readonly int[] _right;
     private readonly int[] _roots;
     private readonly ulong[] _groupMasks;
+    private readonly int[] _origin;
+    private readonly int[] _copyOf;
+    private readonly int[] _byFeature;
     private int _nodes;
 
     public SpecializedForest(TreeEnsemble ensemble)
@@ -27,6 +30,9 @@ internal sealed class SpecializedForest
         _right = new int[nodes];
         _roots = new int[ensemble.Roots.Length];
         _groupMasks = new ulong[ensemble.Roots.Length];
+        _origin = new int[nodes];
+        _copyOf = new int[nodes];
+        _byFeature = new int[nodes];
         Arrays = new ForestArrays(_features, _thresholds, _left, _right, ensemble.LeafValues);
     }
 
@@ -45,6 +51,9 @@ internal sealed class SpecializedForest
 
     /// <summary>Per remaining tree: bit g set when it reads an input of group g (all bits when a group id is 64 or more).</summary>
     public ReadOnlySpan<ulong> GroupMasks => _groupMasks.AsSpan(0, Trees);
+
+    /// <summary>The remaining internal nodes ordered by feature, then threshold (the ensemble's order, filtered).</summary>
+    public ReadOnlySpan<int> NodesByFeature => _byFeature.AsSpan(0, _nodes);
 
     public void Build(ReadOnlySpan<int> groupOfInput, ReadOnlySpan<bool> isConstant, ReadOnlySpan<float> values)
     {
@@ -68,6 +77,22 @@ internal sealed class SpecializedForest
         }
 
         ConstantScore = constant;
+
+        // A copy keeps its original's threshold, so the ensemble's order filtered to the copies is sorted too.
+        _copyOf.AsSpan().Fill(-1);
+        for (var i = 0; i < _nodes; i++)
+        {
+            _copyOf[_origin[i]] = i;
+        }
+
+        var sorted = 0;
+        foreach (var node in e.NodesByFeature)
+        {
+            if (_copyOf[node] >= 0)
+            {
+                _byFeature[sorted++] = _copyOf[node];
+            }
+        }
     }
 
     /// <summary>Copies the subtree at <paramref name="node"/> with constant splits resolved; returns its new root (or leaf).</summary>
@@ -89,6 +114,7 @@ internal sealed class SpecializedForest
         mask |= group < 64 ? 1UL << group : ulong.MaxValue;
         var index = _nodes++;
         _features[index] = feature;
+        _origin[index] = node;
         _thresholds[index] = e.FastThresholds[node];
         var left = Copy(e.FastLeft[node], isConstant, values, groupOfInput, ref mask);
         var right = Copy(e.FastRight[node], isConstant, values, groupOfInput, ref mask);

@@ -87,6 +87,9 @@ internal sealed class TreeEnsemble
 
     public bool HasFastForm { get; private set; }
 
+    /// <summary>Internal nodes ordered by feature, then fast-form threshold (the order <see cref="QuickScorer"/> scans).</summary>
+    public int[] NodesByFeature { get; private set; } = [];
+
     /// <summary>Class labels of a classifier (empty for a regressor).</summary>
     public float[] ClassLabels { get; private set; } = [];
 
@@ -372,6 +375,7 @@ internal sealed class TreeEnsemble
 
         CheckShape(ensemble, node);
         ensemble.HasFastForm = fast;
+        ensemble.NodesByFeature = QuickScorer.SortByFeature(ensemble.Features, ensemble.FastThresholds, internals);
         return ensemble;
     }
 

@@ -7,17 +7,19 @@ namespace Biathlon.Engine.Models.Native;
 
 /// <summary>
 /// Traverses one tree in "fast form" (x ≤ threshold ? left : right; leaf ~l) for a run of rows of a column-major
-/// design and writes each row's leaf value. Three implementations, measured against each other in
-/// ModelRoundBenchmarks: a scalar loop (one row at a time: every step waits on the previous load), an interleaved
-/// scalar loop (four rows in lock-step, branch-free, so their load chains overlap), and an AVX2 loop that walks 8
-/// rows at once with gathers. On the 2-core development VM (AVX-512 Xeon) the plain scalar loop was fastest over
-/// flight-delay's 100-tree model (scalar 2.86 ms, AVX2 gathers 3.58 ms, interleaved 5.78 ms per 1,024 rows, in one
-/// loaded run beside ONNX Runtime's 3.31 ms), so it is the default; the others stay for that comparison.
+/// design and writes each row's leaf value. Three traversals, measured against each other and against the
+/// <see cref="QuickScorer"/> in ModelRoundBenchmarks: a scalar loop (one row at a time: every step waits on the
+/// previous load), an interleaved scalar loop (four rows in lock-step, branch-free, so their load chains overlap), and
+/// an AVX2 loop that walks 8 rows at once with gathers. Traversal is latency bound: over flight-delay's 100-tree model
+/// (1,024 rows, one loaded run on the 2-core AVX-512 VM) scalar took 2.65 ms, AVX2 gathers 3.23, interleaved 4.85,
+/// ONNX Runtime 3.28, and the QuickScorer, which replaces the chains by independent ANDs, 0.89 ms. So
+/// <see cref="TreeKernel.QuickScorer"/> is the default (whole forests go to it; a tree it cannot take, and any
+/// per-tree call here, runs the scalar loop); the others stay for that comparison.
 /// </summary>
 internal static class TreeKernels
 {
-    /// <summary>The kernel <see cref="LeafValues"/> uses (benchmarks switch it).</summary>
-    public static TreeKernel Kernel { get; set; } = TreeKernel.Scalar;
+    /// <summary>The tree kernel (benchmarks and tests switch it): forests go to the QuickScorer when it is chosen, else each tree to <see cref="LeafValues"/>'s traversal.</summary>
+    public static TreeKernel Kernel { get; set; } = TreeKernel.QuickScorer;
 
     /// <summary>
     /// leaves[i] = the leaf value row <paramref name="first"/> + i reaches, for i &lt; <paramref name="count"/>.
@@ -158,6 +160,9 @@ internal enum TreeKernel
     Scalar,
     Interleaved,
     Avx2,
+
+    /// <summary>Whole forests by <see cref="QuickScorer"/> (trees it cannot take by <see cref="Scalar"/>); per-tree calls run <see cref="Scalar"/>.</summary>
+    QuickScorer,
 }
 
 /// <summary>A forest in fast form: flat arrays indexed by internal node, and leaf values (single output).</summary>
