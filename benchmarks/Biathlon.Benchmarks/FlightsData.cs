@@ -27,6 +27,7 @@ internal static class FlightsData
     public static readonly long WindowFrom = WindowTo - (30 * TimeValue.MicrosPerDay);
 
     private static readonly Lazy<string> s_root = new(FindRoot);
+    private static readonly Lazy<PartitionedTable> s_table = new(BuildTable);
 
     public static string Root => s_root.Value;
 
@@ -39,16 +40,29 @@ internal static class FlightsData
             return path;
         }
 
-        Console.Error.WriteLine($"{path} is missing; running scripts/fetch-datasets.sh flights ...");
+        Fetch("flights");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing after fetching 'flights'.");
+    }
+
+    // Runs the pinned, checksummed fetch script for one dataset set (flights, sensors or r) into data/real.
+    public static void Fetch(string set)
+    {
+        Console.Error.WriteLine($"dataset '{set}' is missing; running scripts/fetch-datasets.sh {set} ...");
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = Root };
         start.ArgumentList.Add(Path.Combine(Root, "scripts", "fetch-datasets.sh"));
-        start.ArgumentList.Add("flights");
+        start.ArgumentList.Add(set);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
         process.WaitForExit();
-        return process.ExitCode == 0 && File.Exists(path)
-            ? path
-            : throw new InvalidOperationException($"scripts/fetch-datasets.sh flights failed (exit {process.ExitCode}); {path} is missing.");
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/fetch-datasets.sh {set} failed (exit {process.ExitCode}).");
+        }
     }
+
+    // The table, built once per process and shared by the benchmarks that only read it (never disposed: it lives as long
+    // as the process). A benchmark process runs one benchmark case, except in-process runs (the dry run), where sharing
+    // saves building it for every case.
+    public static PartitionedTable Table => s_table.Value;
 
     public static PartitionedTable BuildTable() =>
         PartitionedTable.Build(TableReader.ReadFileAsync(ParquetPath()).GetAwaiter().GetResult(), Options);

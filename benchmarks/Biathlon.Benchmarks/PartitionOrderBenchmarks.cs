@@ -46,7 +46,7 @@ public class PartitionOrderBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _table = FlightsData.BuildTable();
+        _table = FlightsData.Table;
         _layout = _table.GetLayout("by_origin");
         _predicates = Enumerable.Range(0, Windows).Select(day => new RowPredicate
         {
@@ -68,9 +68,6 @@ public class PartitionOrderBenchmarks
             CultureInfo.InvariantCulture,
             $"// {Aggregates}, z = {Z}, {Windows} window(s): sequential reads {sequential:N0} rows per operation, shuffled {shuffled:N0}"));
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _table?.Dispose();
 
     [Benchmark(Baseline = true, Description = "Sequential order")]
     public double Sequential() => Widen(_next++, PartitionOrder.Sequential);

@@ -51,7 +51,7 @@ public class PlannerRoundBenchmarks
         }
 
         _propagator = new UncertaintyPropagator(groups, new PropagationOptions(baseSamples: 128));
-        _outputs = new float[_propagator.Rows];
+        _outputs = new float[_propagator.MaxRows];
         _queries = new QueryPlanState[Groups];
         _plan = new int[Groups];
         for (var q = 0; q < Groups; q++)

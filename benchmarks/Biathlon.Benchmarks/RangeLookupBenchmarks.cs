@@ -23,7 +23,7 @@ public class RangeLookupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _table = FlightsData.BuildTable();
+        _table = FlightsData.Table;
         _layout = _table.GetLayout("by_origin");
         if (_layout.PartitionCount != Partitions)
         {
@@ -40,9 +40,6 @@ public class RangeLookupBenchmarks
 
         Console.WriteLine($"// ORD, 30 days: {rows:N0} rows in {Partitions} ranges; partition 0 holds {_layout.PartitionRowCount(0):N0} rows");
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _table?.Dispose();
 
     [Benchmark(OperationsPerInvoke = Partitions, Description = "FindRange (one partition)")]
     public int FindRange()

@@ -29,7 +29,7 @@ public class SampleCursorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _table = FlightsData.BuildTable();
+        _table = FlightsData.Table;
         (_layout, _predicate) = Scenario switch
         {
             "ORD-30d" => (_table.GetLayout("by_origin"), FlightsData.OriginWindow()),
@@ -47,9 +47,6 @@ public class SampleCursorBenchmarks
             $"// {Scenario}: {cursor.RowsScanned:N0} rows of {_table.RowCount:N0}; AVG(delay) = {cursor.Estimate(0).Value:F3}, STD(delay) = {cursor.Estimate(1).Value:F3}");
         RowsPerOperation.Record(RowsPerOperation.Key(typeof(SampleCursorBenchmarks), [Scenario]), cursor.RowsScanned);
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _table?.Dispose();
 
     [Benchmark(Description = "AVG+STD(delay), widen to z = 1")]
     public double AvgStdExact()

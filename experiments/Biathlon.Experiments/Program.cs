@@ -13,7 +13,8 @@ const string Usage = """
       prepare    Build tables, draw requests (split by time), train and export the model, δ = validation MAE.
       profile    Fit each query's cost model from validation requests; writes cost-profile.json.
       run        Serve the test requests with exact, biathlon, fixed 5% / 20%, DuckDB and the stale cache;
-                 also the τ sweep (flight-late), latency vs rows per request (flight-delay) and the
+                 also the τ sweep (flight-late), latency and speedup vs rows per request (flight-delay,
+                 pm10-forecast; biathlon with the exact shortcut on and off) and the
                  calibration (below) of its calibrated pipelines. Writes results/RUN-ID/.
       calibrate  Calibration where the bound binds (exact shortcut off): flight-delay, fx-next-price and
                  sensor-anomaly at table seeds 0, 1, 2 and δ = MAE, MAE/4, MAE/10 (classification: same label);

@@ -101,7 +101,10 @@ public sealed class ReportingTests
 
         var names = files.Select(Path.GetFileName).ToList();
         Assert.Equal(
-            ["speedup.png", "accuracy-latency-flight-delay.png", "accuracy-latency-sensor-anomaly.png", "scaling.png", "tau-sweep.png"],
+            [
+                "speedup.png", "accuracy-latency-flight-delay.png", "accuracy-latency-sensor-anomaly.png", "scaling.png",
+                "scaling-speedup-flight-delay.png", "tau-sweep.png",
+            ],
             names);
         foreach (var file in files)
         {

@@ -73,12 +73,12 @@ public static class HarnessCommands
                 taus.AddRange(TauSweep.Run(engine, sweepRequests, [0.5, 0.8, 0.9, 0.95, 0.99], s_progress));
             }
 
-            if (recipe.Name == "flight-delay")
+            if (ScalingExperiment.Sweeps.TryGetValue(recipe.Name, out var sweep))
             {
-                // The 7-day MEDIAN is the query whose exact cost grows fastest (a sort): vary its window.
+                // Latency and speedup against rows per request: one heavy query's window varied (ScalingExperiment.Sweeps).
                 scaling.AddRange(ScalingExperiment.Run(
-                    PipelineFolder(args, recipe), RepositoryPaths.Data, runFolder, "all_7d", ["1d", "7d", "30d", "90d"],
-                    test.Take(args.Quick ? 8 : 40).ToArray(), args.DuckDb, s_progress));
+                    PipelineFolder(args, recipe), RepositoryPaths.Data, runFolder, sweep.Query, sweep.Windows,
+                    test.Take(args.Quick ? 8 : 40).ToArray(), args.DuckDb, s_progress, args.Seed));
             }
 
             if (args.Calibration && CalibrationSettings.DefaultPipelines.Contains(recipe.Name))

@@ -45,6 +45,7 @@ public static partial class MarkdownReport
         TauSweepTable(md, results);
         CalibrationSection(md, results);
         ScalingTable(md, results);
+        ScalingSpeedupTable(md, results);
         return md.ToString();
     }
 

@@ -7,7 +7,8 @@ namespace Biathlon.Experiments.Reporting;
 
 /// <summary>
 /// The report's figures, drawn from <see cref="RunResults"/> alone with ScottPlot (800x500 PNGs): speedup per pipeline,
-/// agreement against latency per pipeline, cost against rows per request, the τ sweep when the run has one, and the
+/// agreement against latency per pipeline, cost against rows per request, speedup against rows per request per pipeline
+/// (<see cref="SpeedupPlot"/>), the τ sweep when the run has one, and the
 /// calibration plot (<see cref="CalibrationPlot"/>, one panel per pipeline) when the run has a calibration.
 /// </summary>
 public static class Plots
@@ -66,6 +67,13 @@ public static class Plots
             Save(Scaling(results, font), "scaling.png");
         }
 
+        foreach (var pipeline in SpeedupPlot.Pipelines(results))
+        {
+            var path = Path.Combine(plotFolder, SpeedupPlot.FileName(pipeline));
+            SpeedupPlot.Write(results, pipeline, path, font);
+            written.Add(path);
+        }
+
         if (results.TauSweep.Count > 0)
         {
             Save(TauSweep(results), "tau-sweep.png");
@@ -91,6 +99,8 @@ public static class Plots
             "scaling" => "Latency against rows read per request",
             "tau-sweep" => "Biathlon latency and agreement against τ",
             "calibration" => "Calibration: share of BoundMet requests within δ of exact against τ, one line per δ",
+            _ when name.StartsWith(SpeedupPlot.Prefix, StringComparison.Ordinal) =>
+                "Speedup over exact against rows read per request, exact shortcut on and off: " + name[SpeedupPlot.Prefix.Length..],
             _ when name.StartsWith("accuracy-latency-", StringComparison.Ordinal) =>
                 "Agreement with exact against latency: " + name["accuracy-latency-".Length..],
             _ => name,
@@ -339,7 +349,7 @@ public static class Plots
         return plot;
     }
 
-    private static Plot NewPlot(string title, string xLabel, string yLabel)
+    internal static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
         plot.Title(title, TitleSize);
@@ -352,7 +362,7 @@ public static class Plots
     }
 
     // Ticks for an axis holding log10 values: labels at whole decades, read back as 1, 10, 100, 1k, 10k, 1M, ...
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    internal static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
     {
         IntegerTicksOnly = true,
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
@@ -371,10 +381,12 @@ public static class Plots
         };
     }
 
-    private static Color MethodColor(string method) => method switch
+    /// <summary>The colour a method has in every plot.</summary>
+    internal static Color MethodColor(string method) => method switch
     {
         ReportMethods.Exact => Color.FromHex("#555555"),
         ReportMethods.Biathlon => Color.FromHex("#1f77b4"),
+        ReportMethods.BiathlonNoShortcut => Color.FromHex("#d62728"),
         ReportMethods.Fixed5 => Color.FromHex("#ff7f0e"),
         ReportMethods.Fixed20 => Color.FromHex("#2ca02c"),
         ReportMethods.DuckDb => Color.FromHex("#9467bd"),

@@ -7,12 +7,13 @@ internal static class ReportMethods
 {
     public const string Exact = "exact";
     public const string Biathlon = "biathlon";
+    public const string BiathlonNoShortcut = Harness.ScalingExperiment.BiathlonNoShortcut;
     public const string Fixed5 = "fixed-5%";
     public const string Fixed20 = "fixed-20%";
     public const string DuckDb = "duckdb";
     public const string StaleCache = "stale-cache";
 
-    private static readonly string[] s_order = [Exact, Biathlon, Fixed5, Fixed20, DuckDb, StaleCache];
+    private static readonly string[] s_order = [Exact, Biathlon, BiathlonNoShortcut, Fixed5, Fixed20, DuckDb, StaleCache];
 
     /// <summary>Position of a method in the report; unknown methods go last, in the order they came.</summary>
     public static int Rank(string method)

@@ -114,12 +114,18 @@ public sealed record MethodSummary
 
 /// <summary>Mean latency of a method when one heavy feature's window is <paramref name="Setting"/>.</summary>
 /// <param name="Pipeline">Pipeline.</param>
-/// <param name="Method">exact, biathlon or duckdb.</param>
+/// <param name="Method">exact, biathlon, biathlon-no-shortcut (biathlon with <c>ExactShortcut = false</c>) or duckdb.</param>
 /// <param name="Setting">Window length, e.g. "7d".</param>
 /// <param name="RowsPerRequest">Mean rows the exact computation of all features reads per request.</param>
 /// <param name="MeanMs">Mean latency.</param>
 /// <param name="Requests">Requests measured.</param>
-public sealed record ScalingPoint(string Pipeline, string Method, string Setting, double RowsPerRequest, double MeanMs, int Requests);
+/// <param name="AgreementWithExact">
+/// Share of the requests whose prediction is within δ of exact's at the same setting (classification: the same label);
+/// NaN in results written before it was recorded.
+/// </param>
+public sealed record ScalingPoint(
+    string Pipeline, string Method, string Setting, double RowsPerRequest, double MeanMs, int Requests,
+    double AgreementWithExact = double.NaN);
 
 /// <summary>Biathlon at confidence <paramref name="Tau"/>.</summary>
 /// <param name="Pipeline">Pipeline.</param>
