@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Engine.Models;
 using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Benchmarks;

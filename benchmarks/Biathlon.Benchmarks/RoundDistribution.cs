@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Biathlon.Planner;
+using Biathlon.Planner.Propagation;
 
 namespace Biathlon.Benchmarks;
 

@@ -1,9 +1,10 @@
 using Biathlon.Engine;
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Planner;
-using Biathlon.Sampling;
+using Biathlon.Planner.Propagation;
+using Biathlon.Sampling.Estimators;
 
 namespace Biathlon.Benchmarks;
 
@@ -140,7 +141,7 @@ internal sealed class SpecializedRounds : IDisposable
             }
 
             var exact = new float[width];
-            engine.ComputeExactFeatures(request, exact);
+            new PipelineDiagnostics(engine).ComputeExactFeatures(request, exact);
             var constant = new bool[width];
             var uncertainQueries = new SortedSet<int>();
             for (var j = 0; j < width; j++)

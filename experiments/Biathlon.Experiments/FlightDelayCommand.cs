@@ -1,6 +1,6 @@
 using System.Globalization;
-using Biathlon.Engine.Specs;
 using Biathlon.Engine;
+using Biathlon.Engine.Specs;
 using Biathlon.Experiments.Pipelines;
 
 namespace Biathlon.Experiments;

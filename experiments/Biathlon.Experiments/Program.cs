@@ -1,5 +1,5 @@
-using Biathlon.Experiments.Harness;
 using Biathlon.Experiments;
+using Biathlon.Experiments.Harness;
 using Biathlon.Sampling.Errors;
 
 const string Usage = """

@@ -20,6 +20,12 @@ public sealed record EngineOptions
     /// would build it, for measuring how calibration varies across deployments. Tables are cached per seed.
     /// </summary>
     public ulong? TableSeed { get; init; }
+
+    /// <summary>
+    /// When set, replaces the spec's <c>model.runtime</c>: for an operator who must force ONNX Runtime (or the native
+    /// evaluator) without editing the spec, and for comparing the two on the same pipeline.
+    /// </summary>
+    public Models.ModelRuntime? ModelRuntime { get; init; }
 }
 
 /// <summary>Per-call options of <see cref="BiathlonEngine.Predict"/>.</summary>

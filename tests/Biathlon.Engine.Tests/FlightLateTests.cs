@@ -1,5 +1,5 @@
-using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments;
+using Biathlon.Experiments.Pipelines;
 using Biathlon.Planner.Propagation;
 using Xunit.Abstractions;
 

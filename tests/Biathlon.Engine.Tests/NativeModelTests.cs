@@ -1,7 +1,7 @@
+using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Export;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
-using Biathlon.Engine.Models;
 using Biathlon.Experiments.Training;
 using Biathlon.Planner.Propagation;
 
@@ -307,7 +307,7 @@ public sealed class NativeModelTests
             var full = new float[rows];
             TreeKernels.Kernel = TreeKernel.Scalar;
             native.Evaluate(inputs, rows, full);
-            TreeKernels.Kernel = DefaultKernel;
+            TreeKernels.Kernel = s_defaultKernel;
             evaluator.Specialize(groupOfInput, constant, values);
             ForEveryKernel(kernel =>
             {
@@ -390,7 +390,7 @@ public sealed class NativeModelTests
         Assert.Equal(forced.Metadata, native.Metadata);
     }
 
-    private static readonly TreeKernel DefaultKernel = TreeKernels.Kernel;
+    private static readonly TreeKernel s_defaultKernel = TreeKernels.Kernel;
 
     /// <summary>Runs <paramref name="check"/> once under each tree kernel, then restores the default.</summary>
     private static void ForEveryKernel(Action<TreeKernel> check)
@@ -405,7 +405,7 @@ public sealed class NativeModelTests
         }
         finally
         {
-            TreeKernels.Kernel = DefaultKernel;
+            TreeKernels.Kernel = s_defaultKernel;
         }
     }
 

@@ -1,5 +1,5 @@
-using Biathlon.Engine.Models.Export;
 using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
 using Biathlon.Planner.Propagation;
 using Biathlon.Sampling.Errors;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Biathlon.Engine.Diagnostics;
-using Biathlon.Engine.Models.Export;
-using Biathlon.Engine.Models;
 using Biathlon.Engine;
+using Biathlon.Engine.Diagnostics;
+using Biathlon.Engine.Models;
+using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Baselines;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Planner.Propagation;

@@ -1,9 +1,9 @@
-using Apache.Arrow.Ipc;
 using Apache.Arrow;
+using Apache.Arrow.Ipc;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Schema;
-using Parquet.Schema;
 using Parquet;
+using Parquet.Schema;
 
 namespace Biathlon.Sampling.Tests;
 

@@ -1,7 +1,7 @@
+using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
-using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
 
 namespace Biathlon.Experiments.Baselines;

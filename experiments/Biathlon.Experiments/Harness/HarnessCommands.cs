@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Biathlon.Engine.Specs;
 using Biathlon.Engine;
+using Biathlon.Engine.Specs;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Reporting;
 using Biathlon.Experiments.Results;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Biathlon.Engine.Models;
 using Biathlon.Engine;
+using Biathlon.Engine.Models;
 using Biathlon.Experiments.Baselines;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Results;

@@ -1,6 +1,6 @@
+using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Runtime;
-using Biathlon.Engine;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Planner.Planning;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
-using Biathlon.Engine;
 
 namespace Biathlon.Experiments.Pipelines;
 

@@ -1,9 +1,9 @@
 using Biathlon.Engine.Models.Export;
+using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
-using Microsoft.ML.Trainers;
-using Microsoft.ML;
 
 namespace Biathlon.Experiments.Training;
 

@@ -1,8 +1,8 @@
 using System.Buffers;
 using Biathlon.Planner.Propagation;
 using Biathlon.Sampling.Errors;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Biathlon.Engine.Models;
 
@@ -18,9 +18,13 @@ public sealed record OnnxModelOptions(int IntraOpThreads = 1);
 public sealed class OnnxModel : IBatchModel, IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
     private readonly OutputKind _outputKind;
+
+    // One RunOptions for every call: it only carries settings that never change here, and ONNX Runtime reads it
+    // without writing, so concurrent runs may share it.
+    private readonly RunOptions _runOptions = new();
 
     private OnnxModel(InferenceSession session, string path, PredictionTask task)
     {
@@ -39,9 +43,10 @@ public sealed class OnnxModel : IBatchModel, IDisposable
             throw new DataSourceException(path, $"Model '{path}': input '{inputName}' must be a float tensor [N, D] with D fixed (it is {input.ElementDataType} [{string.Join(", ", input.Dimensions)}]).");
         }
 
-        _inputName = inputName;
+        _inputNames = [inputName];
         InputWidth = input.Dimensions[1];
-        (_outputName, _outputKind) = ChooseOutput(session, path, task);
+        (var outputName, _outputKind) = ChooseOutput(session, path, task);
+        _outputNames = [outputName];
         Metadata = session.ModelMetadata.CustomMetadataMap;
     }
 
@@ -130,8 +135,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     public void EvaluateRowMajor(Memory<float> inputs, int rows, Span<float> outputs)
     {
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs, [rows, InputWidth]);
-        using var runOptions = new RunOptions();
-        using var results = _session.Run(runOptions, [_inputName], [input], [_outputName]);
+        using var results = _session.Run(_runOptions, _inputNames, [input], _outputNames);
         var output = results[0];
         switch (_outputKind)
         {
@@ -177,7 +181,11 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 
     private static (string, OutputKind) ChooseOutput(InferenceSession session, string path, PredictionTask task)
     {

@@ -22,6 +22,11 @@ internal static class PipelineLoader
             definition = definition with { Tables = definition.Tables.Select(t => t with { Seed = tableSeed }).ToArray() };
         }
 
+        if (options.ModelRuntime is { } runtime)
+        {
+            definition = definition with { ModelRuntime = runtime };
+        }
+
         var file = definition.SpecFile;
         for (var t = 1; t < definition.Tables.Count; t++)
         {

@@ -1,6 +1,6 @@
+using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
-using Apache.Arrow;
 using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Schema;
 

@@ -1,7 +1,7 @@
 using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Schema;
-using Parquet.Schema;
 using Parquet;
+using Parquet.Schema;
 
 namespace Biathlon.Sampling.Ingest;
 

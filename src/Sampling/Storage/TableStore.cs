@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
-using Apache.Arrow;
 using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Layouts;
