@@ -14,6 +14,7 @@ namespace Biathlon.Sampling.Layouts;
 public sealed class Layout
 {
     private readonly int[] _keyOrdinals;
+    private readonly PartitionRangeIndex _ranges;
 
     internal Layout(PartitionedTable table, string name, int[] keyOrdinals, GroupIndex groups, LayoutPartition[] partitions)
     {
@@ -36,6 +37,7 @@ public sealed class Layout
         }
 
         RowCount = rows;
+        _ranges = new PartitionRangeIndex(partitions, groups.Count, groups.Width > 0, table.TimeOrdinal, rows);
     }
 
     /// <summary>The table this layout orders.</summary>
@@ -144,19 +146,26 @@ public sealed class Layout
         int start = 0, end = part.RowCount;
         if (Groups.Width > 0)
         {
-            var groups = part.GroupIds;
-            start = LowerBound(groups, predicate.GroupId);
-            end = LowerBound(groups, predicate.GroupId + 1);
+            if (_ranges.HasGroupStarts)
+            {
+                (start, end) = _ranges.GroupRange(partition, predicate.GroupId);
+            }
+            else
+            {
+                var groups = part.GroupIds;
+                start = PartitionRangeIndex.LowerBound(groups, predicate.GroupId);
+                end = PartitionRangeIndex.LowerBound(groups, predicate.GroupId + 1);
+            }
         }
 
         var timeOrdinal = Table.TimeOrdinal;
-        if (timeOrdinal >= 0 && (predicate.From != long.MinValue || predicate.To != long.MaxValue))
+        if (timeOrdinal >= 0 && start < end && (predicate.From != long.MinValue || predicate.To != long.MaxValue))
         {
-            var times = part.Int64s(timeOrdinal)[start..end];
-            var first = predicate.From == long.MinValue ? 0 : LowerBound(times, predicate.From);
-            var last = predicate.To == long.MaxValue ? times.Length : LowerBound(times, predicate.To);
-            end = start + last;
-            start += first;
+            var times = part.Int64s(timeOrdinal);
+            var first = predicate.From == long.MinValue ? start : _ranges.LowerBound(partition, times, start, end, predicate.From);
+            var last = predicate.To == long.MaxValue ? end : _ranges.LowerBound(partition, times, first, end, predicate.To);
+            start = first;
+            end = last;
         }
 
         return new RowRange(start, end);
@@ -173,26 +182,6 @@ public sealed class Layout
         new(this, predicate, aggregates, options ?? EstimatorOptions.Default, order);
 
     internal LayoutPartition Partition(int partition) => Parts[partition];
-
-    private static int LowerBound<T>(ReadOnlySpan<T> sorted, T value)
-        where T : IComparable<T>
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (int)((uint)(lo + hi) >> 1);
-            if (sorted[mid].CompareTo(value) < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
 
     /// <summary>Compiles constant filters against this layout's table (an empty list shares one empty array).</summary>
     internal CompiledFilter[] CompileFilters(IReadOnlyList<ColumnFilter> filters)
