@@ -145,13 +145,7 @@ public sealed class CalibrationTests(CalibrationTests.PreparedPipelines pipeline
 
         private async Task<(string, IReadOnlyList<HarnessRequest>)> Prepare(string name)
         {
-            var recipe = RecipeCatalog.Find(name);
-            RealData.Require(recipe.DatasetSet, recipe.DatasetFile);
-            var folder = Path.Combine(_dir.Path, name);
-            Directory.CreateDirectory(folder);
-            File.Copy(Path.Combine(RealData.RepositoryRoot, "pipelines", name, "pipeline.json"), Path.Combine(folder, "pipeline.json"));
-            var requests = await recipe.LoadRequestsAsync(RealData.Directory, RecipeSizes.Full, seed: 0);
-            await PipelinePreparation.PrepareAsync(recipe, folder, RealData.Directory, requests, retrain: false, seed: 0);
+            var (folder, requests) = await PreparedCopy.PrepareAsync(_dir.Path, name, RecipeSizes.Full);
             return (folder, requests.Test);
         }
 

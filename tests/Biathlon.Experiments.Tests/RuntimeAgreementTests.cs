@@ -30,13 +30,7 @@ public sealed class RuntimeAgreementTests(ITestOutputHelper output) : IDisposabl
     [MemberData(nameof(Pipelines))]
     public async Task Native_and_onnxruntime_engines_serve_the_same_predictions(string name)
     {
-        var recipe = RecipeCatalog.Find(name);
-        RealData.Require(recipe.DatasetSet, recipe.DatasetFile);
-        var folder = Path.Combine(_dir.Path, name);
-        Directory.CreateDirectory(folder);
-        File.Copy(Path.Combine(RealData.RepositoryRoot, "pipelines", name, "pipeline.json"), Path.Combine(folder, "pipeline.json"));
-        var requests = await recipe.LoadRequestsAsync(RealData.Directory, RecipeSizes.Quick, seed: 0);
-        await PipelinePreparation.PrepareAsync(recipe, folder, RealData.Directory, requests, retrain: false, seed: 0);
+        var (folder, requests) = await PreparedCopy.PrepareAsync(_dir.Path, name, RecipeSizes.Quick);
 
         using var native = await BiathlonEngine.LoadAsync(folder, new EngineOptions { DataDirectory = RealData.Directory, ModelRuntime = ModelRuntime.Native });
         using var onnx = await BiathlonEngine.LoadAsync(folder, new EngineOptions { DataDirectory = RealData.Directory, ModelRuntime = ModelRuntime.OnnxRuntime });
