@@ -1,4 +1,4 @@
-using System.Buffers;
+using Biathlon.Engine.Models.Onnx;
 using Biathlon.Planner.Propagation;
 using Biathlon.Sampling.Errors;
 using Microsoft.ML.OnnxRuntime;
@@ -12,7 +12,8 @@ public sealed record OnnxModelOptions(int IntraOpThreads = 1);
 
 /// <summary>
 /// An ONNX model run by ONNX Runtime (CPU), as the planner's batch model: the QMC design (column-major) is transposed
-/// into a pooled row-major buffer and evaluated in one call. Regression reads the first float output; classification
+/// into a pooled, pinned row-major buffer with its tensor (<see cref="OnnxInputPool"/>) and evaluated in one call; the run
+/// options and names are shared by every call. Regression reads the first float output; classification
 /// reads an int64 label output, or the arg-max of class probabilities, or P(class 1) &gt; 0.5. Thread-safe.
 /// </summary>
 public sealed class OnnxModel : IBatchModel, IDisposable
@@ -25,6 +26,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     // One RunOptions for every call: it only carries settings that never change here, and ONNX Runtime reads it
     // without writing, so concurrent runs may share it.
     private readonly RunOptions _runOptions = new();
+    private readonly OnnxInputPool _inputs;
 
     private OnnxModel(InferenceSession session, string path, PredictionTask task)
     {
@@ -45,6 +47,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
 
         _inputNames = [inputName];
         InputWidth = input.Dimensions[1];
+        _inputs = new OnnxInputPool(InputWidth);
         (var outputName, _outputKind) = ChooseOutput(session, path, task);
         _outputNames = [outputName];
         Metadata = session.ModelMetadata.CustomMetadataMap;
@@ -111,9 +114,10 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     public void Evaluate(ReadOnlySpan<float> inputs, int rows, Span<float> outputs)
     {
         var width = InputWidth;
-        var buffer = ArrayPool<float>.Shared.Rent(rows * width);
+        var slot = _inputs.Rent(rows);
         try
         {
+            var buffer = slot.Buffer;
             for (var j = 0; j < width; j++)
             {
                 var column = inputs.Slice(j * rows, rows);
@@ -123,11 +127,11 @@ public sealed class OnnxModel : IBatchModel, IDisposable
                 }
             }
 
-            EvaluateRowMajor(buffer.AsMemory(0, rows * width), rows, outputs);
+            Run(slot.Value, rows, outputs);
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            _inputs.Return(slot);
         }
     }
 
@@ -135,6 +139,11 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     public void EvaluateRowMajor(Memory<float> inputs, int rows, Span<float> outputs)
     {
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs, [rows, InputWidth]);
+        Run(input, rows, outputs);
+    }
+
+    private void Run(OrtValue input, int rows, Span<float> outputs)
+    {
         using var results = _session.Run(_runOptions, _inputNames, [input], _outputNames);
         var output = results[0];
         switch (_outputKind)
@@ -185,6 +194,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     {
         _session.Dispose();
         _runOptions.Dispose();
+        _inputs.Dispose();
     }
 
     private static (string, OutputKind) ChooseOutput(InferenceSession session, string path, PredictionTask task)
