@@ -211,7 +211,7 @@ public sealed class NativeModelTests
     [InlineData("NONE")]
     [InlineData("SOFTMAX")]
     [InlineData("LOGISTIC")]
-    public void A_multiclass_tree_classifier_follows_ONNX_Runtime(string transform)
+    public void A_multiclass_tree_classifier_follows_ONNX_Runtime_and_specialises_exactly(string transform)
     {
         // Three classes (labels 10, 20, 30), two trees per class over distance and hour.
         var graph = new OnnxGraphBuilder();
@@ -247,6 +247,7 @@ public sealed class NativeModelTests
         graph.Output("probabilities", TensorProto.Types.DataType.Float, 3);
         var onnx = graph.Build(null, usesMlDomain: true);
         AssertSameAsRuntime(onnx, PredictionTask.Classification, FlightRows.TestFeatures, $"classifier {transform}");
+        AssertSpecialisationEquivalent(onnx, PredictionTask.Classification, $"classifier {transform}", transform.Length * 17);
     }
 
     [Theory]
