@@ -7,7 +7,9 @@ namespace Biathlon.Engine;
 /// Serves one pipeline: loads its spec, tables (cached as Arrow IPC) and model once, then answers
 /// <see cref="Predict"/> (approximate, bounded) and <see cref="PredictExact"/> over the same code path. Thread-safe:
 /// one instance serves concurrent requests. Profiling and training hooks live apart, in
-/// <see cref="Diagnostics.PipelineDiagnostics"/>.
+/// <see cref="Diagnostics.PipelineDiagnostics"/>. <see cref="Dispose"/> may be called while requests run: they finish
+/// on the loaded tables, which are freed when the last one ends; a request that starts after it throws
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -23,6 +25,9 @@ public sealed class BiathlonEngine : IDisposable
 {
     private readonly LoadedPipeline _pipeline;
     private readonly RequestLoop _loop;
+    private readonly UsageCount _usage = new();
+    private int _disposed;
+    private int _ownerReleased;
 
     private BiathlonEngine(LoadedPipeline pipeline)
     {
@@ -74,19 +79,67 @@ public sealed class BiathlonEngine : IDisposable
     public PredictionResult PredictExact(IReadOnlyDictionary<string, object?> request, CancellationToken cancellationToken = default) =>
         Run(request, null, exact: true, cancellationToken);
 
-    /// <inheritdoc />
-    public void Dispose() => _pipeline.Dispose();
+    /// <summary>True once <see cref="Dispose"/> was called (requests already running may still be finishing).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Stops taking requests and frees the tables (memory-mapped files), the model and the pooled buffers once every
+    /// request already running has finished: at once when none is, else when the last one ends. Idempotent.
+    /// </summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        Retire();
+    }
+
+    /// <summary>
+    /// Drops the owner's hold without refusing calls: the engine is freed when the last use ends. A registry retires
+    /// a replaced version this way, since its callers reach it only through leases, which keep it in use.
+    /// </summary>
+    internal void Retire()
+    {
+        if (Interlocked.Exchange(ref _ownerReleased, 1) == 0)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// Holds the engine's resources until <see cref="EndUse"/>: false when the engine is disposed. For callers that make
+    /// several calls under one lease (<see cref="Hosting.PipelineRegistry"/>).
+    /// </summary>
+    internal bool TryBeginUse() => !IsDisposed && _usage.TryAcquire();
+
+    /// <summary>Ends one <see cref="TryBeginUse"/>.</summary>
+    internal void EndUse() => Release();
+
+    private void Release()
+    {
+        if (_usage.Release())
+        {
+            _pipeline.Dispose();
+        }
+    }
 
     private PredictionResult Run(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
-        var context = _pipeline.RentContext();
+        // The tables are read through raw pointers into memory-mapped files: they must outlive every running request.
+        ObjectDisposedException.ThrowIf(!TryBeginUse(), this);
         try
         {
-            return _loop.Run(context, request, options, exact, cancellationToken);
+            var context = _pipeline.RentContext();
+            try
+            {
+                return _loop.Run(context, request, options, exact, cancellationToken);
+            }
+            finally
+            {
+                _pipeline.ReturnContext(context);
+            }
         }
         finally
         {
-            _pipeline.ReturnContext(context);
+            EndUse();
         }
     }
 }

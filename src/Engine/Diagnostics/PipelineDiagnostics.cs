@@ -14,10 +14,11 @@ namespace Biathlon.Engine.Diagnostics;
 /// <param name="engine">The engine to inspect; it must outlive this object.</param>
 public sealed class PipelineDiagnostics(BiathlonEngine engine)
 {
-    private readonly LoadedPipeline _pipeline = (engine ?? throw new ArgumentNullException(nameof(engine))).Pipeline;
+    private readonly BiathlonEngine _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+    private readonly LoadedPipeline _pipeline = engine.Pipeline;
     private readonly RequestLoop _loop = engine.Loop;
 
-    /// <summary>A loaded table (one some query reads), for harnesses that draw requests from the data.</summary>
+    /// <summary>A loaded table (one some query reads), for harnesses that draw requests from the data; valid until the engine is disposed.</summary>
     /// <exception cref="QueryException">No query of the pipeline reads a table of that name.</exception>
     public PartitionedTable GetTable(string name) =>
         _pipeline.Tables.TryGetValue(name, out var table)
@@ -36,6 +37,7 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
             throw new ArgumentException($"The span holds {features.Length} values; the pipeline has {definition.Inputs.Count} inputs.", nameof(features));
         }
 
+        ObjectDisposedException.ThrowIf(!_engine.TryBeginUse(), _engine);
         var context = _pipeline.RentContext();
         try
         {
@@ -56,6 +58,7 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
         finally
         {
             _pipeline.ReturnContext(context);
+            _engine.EndUse();
         }
     }
 
@@ -71,6 +74,19 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
             throw new ArgumentOutOfRangeException(nameof(query), query, $"The pipeline has {_pipeline.Queries.Length} queries.");
         }
 
+        ObjectDisposedException.ThrowIf(!_engine.TryBeginUse(), _engine);
+        try
+        {
+            return Measure(request, query, fraction);
+        }
+        finally
+        {
+            _engine.EndUse();
+        }
+    }
+
+    private (long RowsRead, long ExactRows, TimeSpan Elapsed) Measure(IReadOnlyDictionary<string, object?> request, int query, double fraction)
+    {
         var definition = _pipeline.Definition;
         var values = RequestValues.Parse(request, definition.Request);
         var compiled = _pipeline.Queries[query];
