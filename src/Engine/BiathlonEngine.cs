@@ -33,6 +33,7 @@ public sealed class BiathlonEngine : IDisposable
     {
         _pipeline = pipeline;
         _loop = new RequestLoop(pipeline);
+        InputNames = pipeline.Definition.Inputs.Select(i => i.Name).ToArray();
     }
 
     /// <summary>The validated pipeline spec.</summary>
@@ -42,7 +43,7 @@ public sealed class BiathlonEngine : IDisposable
     public double Delta => _pipeline.Delta;
 
     /// <summary>Model input names, in column order.</summary>
-    public IReadOnlyList<string> InputNames => Definition.Inputs.Select(i => i.Name).ToArray();
+    public IReadOnlyList<string> InputNames { get; }
 
     /// <summary>True when a model is loaded (false with <see cref="EngineOptions.LoadModel"/> off).</summary>
     public bool HasModel => _pipeline.Model is not null;

@@ -5,7 +5,8 @@ namespace Biathlon.Sampling.Layouts;
 /// ids and times touch a new cache line (often a new page of a memory-mapped file) on almost every probe, and a request
 /// asks for a range in every partition of every query to know the rows exact serving would read. Built once per layout:
 /// <list type="bullet">
-/// <item>per partition, the first row of every group (when groups × partitions is not much larger than the rows), so
+/// <item>per partition, the first row of every group (when groups × partitions is at most the rows, so the index
+/// costs at most 4 bytes a row), so
 /// a group's range is two loads instead of two searches;</item>
 /// <item>per partition, every <see cref="Stride"/>-th row's time ("fences", one small contiguous array), so a time
 /// bound is a search over the fences plus one over at most <see cref="Stride"/> rows.</item>
@@ -24,7 +25,7 @@ internal sealed class PartitionRangeIndex
     public PartitionRangeIndex(LayoutPartition[] partitions, int groups, bool grouped, int timeOrdinal, long rows)
     {
         _groupSlots = groups + 1;
-        if (grouped && (long)_groupSlots * partitions.Length <= 4 * rows + 1024)
+        if (grouped && (long)_groupSlots * partitions.Length <= rows + 1024)
         {
             _groupStarts = new int[_groupSlots * partitions.Length];
             for (var p = 0; p < partitions.Length; p++)
