@@ -1,3 +1,4 @@
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Runtime;
 using Biathlon.Engine.Specs;
 
@@ -128,15 +129,30 @@ public sealed class BiathlonEngine : IDisposable
         ObjectDisposedException.ThrowIf(!TryBeginUse(), this);
         try
         {
+            var name = _pipeline.Definition.Name;
+            using var activity = EngineInstruments.ActivitySource.StartActivity("biathlon.predict");
+            activity?.SetTag("biathlon.pipeline", name);
+            activity?.SetTag("biathlon.mode", exact ? "exact" : "approximate");
             var context = _pipeline.RentContext();
+            PredictionResult result;
             try
             {
-                return _loop.Run(context, request, options, exact, cancellationToken);
+                result = _loop.Run(context, request, options, exact, cancellationToken);
             }
             finally
             {
                 _pipeline.ReturnContext(context);
             }
+
+            EngineInstruments.Record(name, exact, result);
+            if (activity is not null)
+            {
+                activity.SetTag("biathlon.rounds", result.Rounds);
+                activity.SetTag("biathlon.stop_reason", result.StopReason.ToString());
+                activity.SetTag("biathlon.confidence", result.Confidence);
+            }
+
+            return result;
         }
         finally
         {

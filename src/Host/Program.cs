@@ -1,8 +1,31 @@
-// The scoring server. Serving endpoints arrive with the engine; for now it answers liveness only.
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Text("ok"));
-app.Run();
+using Biathlon.Host;
+using Biathlon.Host.Security;
+
+// The scoring server. With no verb it serves; the verbs are operator tools that need no server.
+switch (args.FirstOrDefault())
+{
+    case "hash-key" when args.Length == 2:
+        Console.WriteLine(ApiKeyStore.Hash(args[1]));
+        return 0;
+    case "new-key":
+        var key = ApiKeyStore.NewKey();
+        Console.WriteLine($"key:    {key}");
+        Console.WriteLine($"sha256: {ApiKeyStore.Hash(key)}");
+        return 0;
+    case "hash-key":
+    case "help" or "--help" or "-h":
+        Console.WriteLine("""
+            Biathlon.Host                      serve (configuration: appsettings.json, environment, --Biathlon:Key=value, --urls)
+            Biathlon.Host new-key              print a new API key and the SHA-256 to configure for it
+            Biathlon.Host hash-key KEY         print the SHA-256 of KEY, as Biathlon:ApiKeys:n:Sha256 holds it
+            Biathlon.Host verify-audit FILE    check an audit log's hash chain and report the first broken record
+            """);
+        return args[0] == "hash-key" ? 2 : 0;
+}
+
+var app = ScoringServer.Build(args);
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, public so integration tests can host the server in-process.</summary>
 public partial class Program;

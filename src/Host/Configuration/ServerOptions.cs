@@ -1,0 +1,33 @@
+namespace Biathlon.Host.Configuration;
+
+/// <summary>
+/// The scoring server's settings: configuration section <c>Biathlon</c> (appsettings.json, environment variables such
+/// as <c>Biathlon__PipelinesFolder</c>, or command-line <c>--Biathlon:PipelinesFolder=...</c>). Kestrel's own URLs and
+/// TLS use the standard <c>Kestrel</c> section and <c>--urls</c>; the default binding is loopback only.
+/// </summary>
+internal sealed class ServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Biathlon";
+
+    /// <summary>The folder whose subfolders holding a <c>pipeline.json</c> are served, each under its spec's name.</summary>
+    public string PipelinesFolder { get; set; } = "pipelines";
+
+    /// <summary>Serve only these subfolders of <see cref="PipelinesFolder"/> (default: all of them).</summary>
+    public List<string> Pipelines { get; set; } = [];
+
+    /// <summary>What <c>${data}</c> in table sources stands for (default: the engine's, $BIATHLON_DATA or the nearest data/real).</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Per-call limits and admission.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>Shadow versions by pipeline name: each receives a share of that pipeline's traffic, compared and never returned.</summary>
+    public Dictionary<string, ShadowOptions> Shadows { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>API keys; when none is configured, every caller may predict and administer (a warning is logged).</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>How many recent predictions the status page shows.</summary>
+    public int RecentPredictions { get; set; } = 20;
+}

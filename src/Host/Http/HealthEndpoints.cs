@@ -1,0 +1,30 @@
+using Biathlon.Host.Pipelines;
+using Biathlon.Host.Serving;
+
+namespace Biathlon.Host.Http;
+
+/// <summary>
+/// <c>/healthz</c>: the process is up. <c>/readyz</c>: every pipeline loaded and its self-test passed, and the server is
+/// not draining: 200 when ready, else 503, each with the per-pipeline detail.
+/// </summary>
+internal static class HealthEndpoints
+{
+    public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).WithTags("Health").WithName("Liveness");
+        app.MapGet("/readyz", Ready).WithTags("Health").WithName("Readiness").Produces<ReadinessResponse>().Produces<ReadinessResponse>(503);
+    }
+
+    private static IResult Ready(PipelineCatalog catalog, ServerLifecycle lifecycle)
+    {
+        var states = catalog.States;
+        var pipelines = states.Select(s => new PipelineReadiness(s.Name, s.Phase, catalog.VersionOf(s.Name), s.SelfTest?.Passed ?? false, s.Error ?? s.SelfTest?.Detail)).ToArray();
+        var status = lifecycle.Draining ? "draining"
+            : !catalog.Loaded ? "loading"
+            : states.Count == 0 ? "no pipelines"
+            : states.All(s => s.Ready) ? "ready" : "not ready";
+        var ready = status == "ready";
+        return TypedResults.Json(new ReadinessResponse(ready, status, pipelines), HostJsonContext.Default.ReadinessResponse,
+            statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Biathlon.Host.Serving;
+
+namespace Biathlon.Host.Http;
+
+/// <summary>
+/// Reads a predict body — <c>{"request": {...}, "delta": d, "tau": t, "deadlineMs": ms}</c>, or <c>"requests": [...]</c>
+/// for a batch — into a <see cref="PredictBody"/>, refusing anything else with a <see cref="ServeException"/> that names
+/// the field by its JSON path: malformed JSON, a missing or unknown property, a wrong type, a nested value where a
+/// scalar belongs, a number that is not finite, an over-long string, an empty or over-large batch.
+/// </summary>
+internal static class PredictBodyParser
+{
+    private static readonly JsonDocumentOptions s_options = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+
+    /// <summary>Parses <paramref name="utf8"/>; <paramref name="batch"/> expects <c>requests</c>, else <c>request</c>.</summary>
+    public static PredictBody Parse(ReadOnlyMemory<byte> utf8, bool batch, int maxStringLength, int maxBatchSize)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8, s_options);
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
+            throw ServeException.BadBody($"The body is not valid JSON{where}.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw ServeException.BadBody($"The body must be a JSON object; got {Describe(root.ValueKind)}.");
+            }
+
+            List<Dictionary<string, object?>>? requests = null;
+            double? delta = null, tau = null, deadline = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var expected = batch ? "requests" : "request";
+            foreach (var property in root.EnumerateObject())
+            {
+                if (!seen.Add(property.Name))
+                {
+                    throw ServeException.BadField(property.Name, $"Property '{property.Name}' appears more than once.");
+                }
+
+                switch (property.Name)
+                {
+                    case "request" when !batch:
+                        requests = [ReadRequest(property.Value, "request", maxStringLength)];
+                        break;
+                    case "requests" when batch:
+                        requests = ReadBatch(property.Value, maxStringLength, maxBatchSize);
+                        break;
+                    case "delta":
+                        delta = ReadNumber(property.Value, "delta");
+                        break;
+                    case "tau":
+                        tau = ReadNumber(property.Value, "tau");
+                        break;
+                    case "deadlineMs":
+                        deadline = ReadNumber(property.Value, "deadlineMs");
+                        break;
+                    default:
+                        throw ServeException.BadField(Shorten(property.Name, 64),
+                            $"Unknown property '{Shorten(property.Name, 64)}'. Known: {expected}, delta, tau, deadlineMs.");
+                }
+            }
+
+            if (requests is null)
+            {
+                throw ServeException.BadField(expected, $"Property '{expected}' is missing.");
+            }
+
+            return new PredictBody(requests, delta, tau, deadline);
+        }
+    }
+
+    private static List<Dictionary<string, object?>> ReadBatch(JsonElement element, int maxStringLength, int maxBatchSize)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw ServeException.BadField("requests", $"'requests' must be an array of request objects; got {Describe(element.ValueKind)}.");
+        }
+
+        var count = element.GetArrayLength();
+        if (count == 0 || count > maxBatchSize)
+        {
+            throw ServeException.BadField("requests", $"'requests' must hold 1 to {maxBatchSize} requests; it holds {count}.");
+        }
+
+        var requests = new List<Dictionary<string, object?>>(count);
+        var index = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            requests.Add(ReadRequest(item, $"requests[{index}]", maxStringLength));
+            index++;
+        }
+
+        return requests;
+    }
+
+    private static Dictionary<string, object?> ReadRequest(JsonElement element, string path, int maxStringLength)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw ServeException.BadField(path, $"'{path}' must be an object of request fields; got {Describe(element.ValueKind)}.");
+        }
+
+        var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var field = $"{path}.{Shorten(property.Name, 64)}";
+            if (property.Name.Length > maxStringLength)
+            {
+                throw ServeException.BadField(field, $"Field name is longer than {maxStringLength} characters.");
+            }
+
+            var value = property.Value;
+            object? converted = value.ValueKind switch
+            {
+                JsonValueKind.String => ReadString(value, field, maxStringLength),
+                JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole : ReadNumber(value, field),
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.Null => null,
+                _ => throw ServeException.BadField(field, $"'{field}' must be a string, number or boolean; got {Describe(value.ValueKind)}."),
+            };
+            if (!fields.TryAdd(property.Name, converted))
+            {
+                throw ServeException.BadField(field, $"'{field}' appears more than once.");
+            }
+        }
+
+        return fields;
+    }
+
+    private static string ReadString(JsonElement value, string field, int maxStringLength)
+    {
+        var text = value.GetString()!;
+        if (text.Length > maxStringLength)
+        {
+            throw ServeException.BadField(field, $"'{field}' is longer than {maxStringLength} characters ({text.Length}).");
+        }
+
+        return text;
+    }
+
+    private static double ReadNumber(JsonElement value, string field)
+    {
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            throw ServeException.BadField(field, $"'{field}' must be a number; got {Describe(value.ValueKind)}.");
+        }
+
+        if (!value.TryGetDouble(out var number) || !double.IsFinite(number))
+        {
+            throw ServeException.BadField(field, $"'{field}' must be a finite number.");
+        }
+
+        return number;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), "…");
+}

@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using Biathlon.Engine;
+using Biathlon.Engine.Hosting;
+using Biathlon.Engine.Specs;
+using Biathlon.Host.Configuration;
+using Biathlon.Host.Serving;
+using Biathlon.Sampling.Errors;
+using Microsoft.Extensions.Options;
+
+namespace Biathlon.Host.Pipelines;
+
+/// <summary>
+/// The pipelines this server serves: found in the configured folder, loaded into a <see cref="PipelineRegistry"/>
+/// (shadows into a second one), self-tested after every load, reloaded on an admin's call. A pipeline that fails to
+/// load is reported (readiness, listing) without stopping the others; a failed reload leaves the serving version in
+/// place. Requests reach engines only through <see cref="Lease"/>.
+/// </summary>
+internal sealed class PipelineCatalog : IDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ILogger<PipelineCatalog> _logger;
+    private readonly PipelineRegistry _primary = new();
+    private readonly PipelineRegistry _shadows = new();
+    private readonly ConcurrentDictionary<string, PipelineState> _states = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private volatile bool _loaded;
+
+    public PipelineCatalog(IOptions<ServerOptions> options, ILogger<PipelineCatalog> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        foreach (var (name, folder) in Discover())
+        {
+            _states[name] = new PipelineState(name, folder, PipelineState.Loading, null, null);
+        }
+    }
+
+    /// <summary>True once the first load of every pipeline has finished (successfully or not).</summary>
+    public bool Loaded => _loaded;
+
+    /// <summary>Every served pipeline's state, by name.</summary>
+    public IReadOnlyList<PipelineState> States => _states.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+
+    /// <summary>Whether <paramref name="name"/> is one of the served pipelines (loaded or not).</summary>
+    public bool Serves(string name) => _states.ContainsKey(name);
+
+    /// <summary>The current version of a shadow, if one is loaded for <paramref name="name"/>.</summary>
+    public long? ShadowVersionOf(string name) => _shadows.VersionOf(name);
+
+    /// <summary>The current version of <paramref name="name"/>, if loaded.</summary>
+    public long? VersionOf(string name) => _primary.VersionOf(name);
+
+    /// <summary>
+    /// A lease on the serving version of <paramref name="name"/>; a <see cref="ServeException"/> 404 names an unknown
+    /// pipeline, a 503 one that is still loading or failed to load.
+    /// </summary>
+    public PipelineLease Lease(string name)
+    {
+        if (!_states.TryGetValue(name, out var state))
+        {
+            throw new ServeException(404, "Unknown pipeline", $"No pipeline named '{Shorten(name)}' is served. Served: {string.Join(", ", _states.Keys.Order(StringComparer.Ordinal))}.", "pipeline");
+        }
+
+        if (_primary.VersionOf(name) is null)
+        {
+            var detail = state.Phase == PipelineState.Failed ? $"Pipeline '{name}' failed to load: {state.Error}" : $"Pipeline '{name}' is still loading.";
+            throw new ServeException(503, "Pipeline unavailable", detail, "pipeline", TimeSpan.FromSeconds(5));
+        }
+
+        return _primary.Lease(name);
+    }
+
+    /// <summary>A lease on the shadow of <paramref name="name"/>, or null when none is loaded.</summary>
+    public PipelineLease? LeaseShadow(string name)
+    {
+        if (_shadows.VersionOf(name) is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _shadows.Lease(name);
+        }
+        catch (KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Loads every pipeline (and configured shadow) once, at start.</summary>
+    public async Task LoadAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var state in _states.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            try
+            {
+                await LoadAsync(state.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
+            {
+                _states[state.Name] = state with { Phase = PipelineState.Failed, Error = e.Message };
+                _logger.LogError("Pipeline {Pipeline} failed to load from {Folder}: {Error}", state.Name, state.Folder, e.Message);
+            }
+        }
+
+        _loaded = true;
+    }
+
+    /// <summary>
+    /// Loads <paramref name="name"/> anew from its folder as a new version (and its shadow, if configured), self-tests
+    /// it and swaps it in; returns the new version. Throws <see cref="ServeException"/> 404 for an unknown name; a load
+    /// error propagates and the serving version stays.
+    /// </summary>
+    public async Task<long> LoadAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!_states.TryGetValue(name, out var state))
+        {
+            throw new ServeException(404, "Unknown pipeline", $"No pipeline named '{Shorten(name)}' is served.", "pipeline");
+        }
+
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var engineOptions = new EngineOptions { DataDirectory = _options.DataDirectory };
+            var started = DateTime.UtcNow;
+            var version = await _primary.LoadAsync(name, state.Folder, engineOptions, cancellationToken).ConfigureAwait(false);
+            SelfTestOutcome selfTest;
+            using (var lease = _primary.Lease(name))
+            {
+                selfTest = SelfTest.Run(lease.Engine, state.Folder, lease.Version, _options.Limits.MaxStringLength);
+            }
+
+            _states[name] = state with { Phase = PipelineState.Serving, Error = null, SelfTest = selfTest };
+            _logger.LogInformation("Pipeline {Pipeline} version {Version} loaded from {Folder} in {Seconds:F1} s; self-test {Outcome}: {Detail}",
+                name, version, state.Folder, (DateTime.UtcNow - started).TotalSeconds, selfTest.Passed ? "passed" : "FAILED", selfTest.Detail);
+
+            if (_options.Shadows.TryGetValue(name, out var shadow) && shadow.Folder.Length > 0)
+            {
+                var shadowVersion = await _shadows.LoadAsync(name, Path.GetFullPath(shadow.Folder), engineOptions, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Shadow of {Pipeline} version {Version} loaded from {Folder}; share {Share:P0}", name, shadowVersion, shadow.Folder, shadow.Share);
+            }
+
+            return version;
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    /// <summary>Frees every version once its last lease ends.</summary>
+    public void Dispose()
+    {
+        _primary.Dispose();
+        _shadows.Dispose();
+        _reloading.Dispose();
+    }
+
+    private IEnumerable<(string Name, string Folder)> Discover()
+    {
+        var root = Path.GetFullPath(_options.PipelinesFolder);
+        if (!Directory.Exists(root))
+        {
+            throw new InvalidOperationException($"{ServerOptions.Section}:PipelinesFolder '{root}' does not exist.");
+        }
+
+        var wanted = _options.Pipelines;
+        foreach (var folder in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(folder);
+            if (File.Exists(Path.Combine(folder, "pipeline.json")) && (wanted.Count == 0 || wanted.Contains(name)))
+            {
+                yield return (name, folder);
+            }
+        }
+
+        foreach (var name in wanted)
+        {
+            if (!File.Exists(Path.Combine(root, name, "pipeline.json")))
+            {
+                throw new InvalidOperationException($"{ServerOptions.Section}:Pipelines names '{name}', but {Path.Combine(root, name, "pipeline.json")} does not exist.");
+            }
+        }
+
+        foreach (var name in _options.Shadows.Keys)
+        {
+            if (!File.Exists(Path.Combine(root, name, "pipeline.json")))
+            {
+                throw new InvalidOperationException($"{ServerOptions.Section}:Shadows names '{name}', which is not a served pipeline.");
+            }
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
+}
