@@ -96,7 +96,20 @@ public sealed class PredictionResult
 
     /// <summary>Time per stage.</summary>
     public required StageTimings Timings { get; init; }
+
+    /// <summary>
+    /// The plan of every round, in order: how many partitions of <see cref="Partitions"/> each query had read by the end
+    /// of that round's sampling (cumulative), and the confidence that round's propagation achieved. The audit trail's
+    /// "plan per round".
+    /// </summary>
+    public IReadOnlyList<RoundPlan> Plan { get; init; } = [];
+
+    /// <summary>Partitions per table layout: a query that read all of them was read exactly.</summary>
+    public int Partitions { get; init; }
 }
+
+/// <summary>One round of a prediction: partitions read per query so far (in query order) and the confidence achieved (NaN when the round did not propagate; 1 when every query was exact).</summary>
+public readonly record struct RoundPlan(int Round, IReadOnlyList<int> PartitionsRead, double Confidence);
 
 /// <summary>How a <see cref="PredictionResult.Value"/> was computed.</summary>
 public enum ValueKind

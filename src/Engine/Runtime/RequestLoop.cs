@@ -79,6 +79,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         StopReason stop;
         double value;
         ValueKind kind;
+        var plan = new List<RoundPlan>(4);
         while (true)
         {
             rounds++;
@@ -97,6 +98,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             FillFeatures(context, values);
             var t1 = Stopwatch.GetTimestamp();
             samplingTicks += t1 - t0;
+            var partitionsRead = context.Plan.AsSpan(0, _pipeline.Queries.Length).ToArray();
 
             if (fixedFraction is not null && !AllExact(context))
             {
@@ -104,6 +106,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
                 propagationTicks += Stopwatch.GetTimestamp() - t1;
                 stop = StopReason.FixedFraction;
                 kind = ValueKind.PointEstimates;
+                plan.Add(new RoundPlan(rounds, partitionsRead, double.NaN));
                 break;
             }
 
@@ -115,6 +118,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
                 _pipeline.Costs.ObserveSingleRow(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
                 stop = StopReason.AllExact;
                 kind = ValueKind.ExactModel;
+                plan.Add(new RoundPlan(rounds, partitionsRead, 1));
                 break;
             }
 
@@ -129,6 +133,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             }
             var t3 = Stopwatch.GetTimestamp();
             propagationTicks += t3 - t1;
+            plan.Add(new RoundPlan(rounds, partitionsRead, result.IsIndeterminate ? double.NaN : result.Confidence));
             if (!result.IsIndeterminate)
             {
                 _pipeline.Costs.ObserveRound(Stopwatch.GetElapsedTime(t1, t3).TotalSeconds);
@@ -191,6 +196,8 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             ModelRuntime = model.Runtime,
             Queries = Outcomes(context, sensitivityMeasured ? context.FirstOrder : default),
             Features = FeatureOutcomes(context),
+            Plan = plan,
+            Partitions = _pipeline.Partitions,
             Timings = new StageTimings(
                 Stopwatch.GetElapsedTime(0, samplingTicks),
                 Stopwatch.GetElapsedTime(0, propagationTicks),
