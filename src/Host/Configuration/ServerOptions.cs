@@ -10,7 +10,10 @@ internal sealed class ServerOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Biathlon";
 
-    /// <summary>The folder whose subfolders holding a <c>pipeline.json</c> are served, each under its spec's name.</summary>
+    /// <summary>
+    /// The folder whose subfolders holding a <c>pipeline.json</c> are served, each under its folder's name. A relative
+    /// path is looked up from the working directory upwards.
+    /// </summary>
     public string PipelinesFolder { get; set; } = "pipelines";
 
     /// <summary>Serve only these subfolders of <see cref="PipelinesFolder"/> (default: all of them).</summary>

@@ -159,11 +159,7 @@ internal sealed class PipelineCatalog : IDisposable
 
     private IEnumerable<(string Name, string Folder)> Discover()
     {
-        var root = Path.GetFullPath(_options.PipelinesFolder);
-        if (!Directory.Exists(root))
-        {
-            throw new InvalidOperationException($"{ServerOptions.Section}:PipelinesFolder '{root}' does not exist.");
-        }
+        var root = ResolveFolder(_options.PipelinesFolder);
 
         var wanted = _options.Pipelines;
         foreach (var folder in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
@@ -190,6 +186,29 @@ internal sealed class PipelineCatalog : IDisposable
                 throw new InvalidOperationException($"{ServerOptions.Section}:Shadows names '{name}', which is not a served pipeline.");
             }
         }
+    }
+
+    /// <summary>
+    /// An absolute folder as given; a relative one from the working directory, else from the nearest directory above it
+    /// that holds it (so <c>dotnet run --project src/Host</c>, which runs in the project folder, finds <c>pipelines</c>).
+    /// </summary>
+    private static string ResolveFolder(string folder)
+    {
+        if (Path.IsPathRooted(folder))
+        {
+            return Directory.Exists(folder) ? folder : throw new InvalidOperationException($"{ServerOptions.Section}:PipelinesFolder '{folder}' does not exist.");
+        }
+
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, folder);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"{ServerOptions.Section}:PipelinesFolder '{folder}' exists neither in {Directory.GetCurrentDirectory()} nor above it.");
     }
 
     private static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
