@@ -1,9 +1,12 @@
 using Biathlon.Host;
+using Biathlon.Host.Audit;
 using Biathlon.Host.Security;
 
 // The scoring server. With no verb it serves; the verbs are operator tools that need no server.
 switch (args.FirstOrDefault())
 {
+    case "verify-audit" when args.Length == 2:
+        return AuditVerifier.RunCommand(args[1], Console.Out);
     case "hash-key" when args.Length == 2:
         Console.WriteLine(ApiKeyStore.Hash(args[1]));
         return 0;
@@ -12,7 +15,7 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"key:    {key}");
         Console.WriteLine($"sha256: {ApiKeyStore.Hash(key)}");
         return 0;
-    case "hash-key":
+    case "hash-key" or "verify-audit":
     case "help" or "--help" or "-h":
         Console.WriteLine("""
             Biathlon.Host                      serve (configuration: appsettings.json, environment, --Biathlon:Key=value, --urls)
@@ -20,7 +23,7 @@ switch (args.FirstOrDefault())
             Biathlon.Host hash-key KEY         print the SHA-256 of KEY, as Biathlon:ApiKeys:n:Sha256 holds it
             Biathlon.Host verify-audit FILE    check an audit log's hash chain and report the first broken record
             """);
-        return args[0] == "hash-key" ? 2 : 0;
+        return args[0] is "hash-key" or "verify-audit" ? 2 : 0;
 }
 
 var app = ScoringServer.Build(args);

@@ -1,3 +1,4 @@
+using Biathlon.Host.Audit;
 using Biathlon.Host.Configuration;
 using Biathlon.Host.Http;
 using Biathlon.Host.Metrics;
@@ -37,7 +38,9 @@ internal static class ScoringServer
         services.AddSingleton<PipelineCatalog>();
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<ServerLifecycle>();
-        services.AddSingleton<IAuditTrail, NoAuditTrail>();
+        services.Configure<AuditOptions>(configuration.GetSection(AuditOptions.SectionName));
+        services.AddSingleton(sp => AuditLog.Open(sp.GetRequiredService<IOptions<AuditOptions>>().Value, sp.GetRequiredService<ILogger<AuditLog>>()));
+        services.AddSingleton<IAuditTrail, AuditTrail>();
         services.AddSingleton<ShadowRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
         services.AddHostedService<CatalogLoading>();
@@ -53,6 +56,8 @@ internal static class ScoringServer
         }
 
         app.Services.GetRequiredService<ServerLifecycle>();
+        // Opening the audit log now makes a broken chain or a log locked by another server stop the start, not a request.
+        app.Services.GetRequiredService<AuditLog>();
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapPipelineEndpoints();

@@ -1,3 +1,4 @@
+using Biathlon.Host.Audit;
 using Biathlon.Host.Pipelines;
 using Biathlon.Host.Serving;
 
@@ -5,7 +6,7 @@ namespace Biathlon.Host.Http;
 
 /// <summary>
 /// <c>/healthz</c>: the process is up. <c>/readyz</c>: every pipeline loaded and its self-test passed, and the server is
-/// not draining: 200 when ready, else 503, each with the per-pipeline detail.
+/// not draining, and the audit log (if on) has not failed: 200 when ready, else 503, each with the per-pipeline detail.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -15,11 +16,12 @@ internal static class HealthEndpoints
         app.MapGet("/readyz", Ready).WithTags("Health").WithName("Readiness").Produces<ReadinessResponse>().Produces<ReadinessResponse>(503);
     }
 
-    private static IResult Ready(PipelineCatalog catalog, ServerLifecycle lifecycle)
+    private static IResult Ready(PipelineCatalog catalog, ServerLifecycle lifecycle, AuditLog audit)
     {
         var states = catalog.States;
         var pipelines = states.Select(s => new PipelineReadiness(s.Name, s.Phase, catalog.VersionOf(s.Name), s.SelfTest?.Passed ?? false, s.Error ?? s.SelfTest?.Detail)).ToArray();
         var status = lifecycle.Draining ? "draining"
+            : audit.Fault is not null ? "audit log failed: " + audit.Fault.Message
             : !catalog.Loaded ? "loading"
             : states.Count == 0 ? "no pipelines"
             : states.All(s => s.Ready) ? "ready" : "not ready";
