@@ -26,7 +26,7 @@ internal sealed class AdminGrpcService(PipelineCatalog catalog, ApiKeyStore keys
             {
                 version = await catalog.LoadAsync(name, context.CancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException)
+            catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
             {
                 throw new ServeException(422, "Reload failed", $"Pipeline '{name}' did not reload; the serving version stays. {e.Message}", "pipeline");
             }

@@ -39,7 +39,7 @@ internal static class AdminEndpoints
         {
             return Problems.From(e, context);
         }
-        catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException)
+        catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
         {
             return Problems.From(new ServeException(422, "Reload failed", $"Pipeline '{name}' did not reload; the serving version stays. {e.Message}", "pipeline"), context);
         }

@@ -50,7 +50,8 @@ internal static class PredictionEndpoints
         // Unknown names share one label, so a client cannot grow the metrics without bound.
         var label = catalog.Serves(name) ? name : "unknown";
         var endpoint = kind switch { Kind.Batch => "predict-batch", Kind.Exact => "predict-exact", _ => "predict" };
-        var status = StatusCodes.Status200OK;
+        // Anything that escapes the handled cases below is a server fault, and is counted as one.
+        var status = StatusCodes.Status500InternalServerError;
         try
         {
             var access = services.GetRequiredService<ApiKeyStore>().Check(CallerKey.Of(context.Request), Role.Predict, name);
@@ -64,6 +65,7 @@ internal static class PredictionEndpoints
             var body = PredictBodyParser.Parse(bytes, kind == Kind.Batch, limits.MaxStringLength, limits.MaxBatchSize);
             var call = new ServeCall(name, body.Requests, kind == Kind.Exact, body.Delta, body.Tau, body.DeadlineMs, access.Caller!, arrived, kind == Kind.Batch);
             var outcome = await services.GetRequiredService<PredictionService>().ServeAsync(call, context.RequestAborted).ConfigureAwait(false);
+            status = StatusCodes.Status200OK;
             var headers = context.Response.Headers;
             headers["X-Pipeline-Version"] = outcome.Version.ToString(CultureInfo.InvariantCulture);
             if (outcome.AuditSequence > 0)

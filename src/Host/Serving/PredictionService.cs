@@ -112,7 +112,7 @@ internal sealed class PredictionService(
             return TimeSpan.FromMilliseconds(_limits.DefaultDeadlineMs);
         }
 
-        if (ms <= 0 || ms > _limits.MaxDeadlineMs)
+        if (!(ms > 0 && ms <= _limits.MaxDeadlineMs))
         {
             throw ServeException.BadField("deadlineMs", $"'deadlineMs' must be above 0 and at most {_limits.MaxDeadlineMs}; got {ms}.");
         }
@@ -127,7 +127,7 @@ internal sealed class PredictionService(
             throw ServeException.BadField(call.Delta is not null ? "delta" : "tau", "An exact prediction takes no δ or τ.");
         }
 
-        if (call.Tau is { } tau && (tau < _limits.MinTau || tau > _limits.MaxTau))
+        if (call.Tau is { } tau && !(tau >= _limits.MinTau && tau <= _limits.MaxTau))
         {
             throw ServeException.BadField("tau", $"'tau' must be between {_limits.MinTau} and {_limits.MaxTau}; got {tau}.");
         }
