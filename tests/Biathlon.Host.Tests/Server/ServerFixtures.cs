@@ -23,7 +23,18 @@ public abstract class ServerFixture : IAsyncLifetime
 
     internal HttpClient Client => Host.Client;
 
-    public async Task InitializeAsync() => _host = await ServerHost.StartAsync(Arguments());
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            _host = await ServerHost.StartAsync(Arguments());
+        }
+        catch
+        {
+            Stage.Dispose(); // a fixture that failed to start is not disposed
+            throw;
+        }
+    }
 
     public async Task DisposeAsync()
     {
