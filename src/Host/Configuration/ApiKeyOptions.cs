@@ -15,6 +15,10 @@ internal sealed class ApiKeyOptions
     /// <summary>Roles: <c>predict</c> (predict, batch, exact, list, describe) and <c>admin</c> (reload).</summary>
     public List<string> Roles { get; set; } = [];
 
-    /// <summary>Pipelines the key may use; <c>*</c> (the default) is every pipeline.</summary>
-    public List<string> Pipelines { get; set; } = ["*"];
+    /// <summary>
+    /// Pipelines the key may use; none (the default) or <c>*</c> is every pipeline. The default is empty, not <c>*</c>:
+    /// configuration binding adds the configured entries to the default list, so a default <c>*</c> would stay in it
+    /// and open every pipeline to a key scoped to one.
+    /// </summary>
+    public List<string> Pipelines { get; set; } = [];
 }

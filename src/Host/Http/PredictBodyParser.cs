@@ -29,53 +29,65 @@ internal static class PredictBodyParser
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw ServeException.BadBody($"The body must be a JSON object; got {Describe(root.ValueKind)}.");
+                return Read(document.RootElement, batch, maxStringLength, maxBatchSize);
             }
-
-            List<Dictionary<string, object?>>? requests = null;
-            double? delta = null, tau = null, deadline = null;
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var expected = batch ? "requests" : "request";
-            foreach (var property in root.EnumerateObject())
+            catch (InvalidOperationException)
             {
-                if (!seen.Add(property.Name))
-                {
-                    throw ServeException.BadField(property.Name, $"Property '{property.Name}' appears more than once.");
-                }
-
-                switch (property.Name)
-                {
-                    case "request" when !batch:
-                        requests = [ReadRequest(property.Value, "request", maxStringLength)];
-                        break;
-                    case "requests" when batch:
-                        requests = ReadBatch(property.Value, maxStringLength, maxBatchSize);
-                        break;
-                    case "delta":
-                        delta = ReadNumber(property.Value, "delta");
-                        break;
-                    case "tau":
-                        tau = ReadNumber(property.Value, "tau");
-                        break;
-                    case "deadlineMs":
-                        deadline = ReadNumber(property.Value, "deadlineMs");
-                        break;
-                    default:
-                        throw ServeException.BadField(Shorten(property.Name, 64),
-                            $"Unknown property '{Shorten(property.Name, 64)}'. Known: {expected}, delta, tau, deadlineMs.");
-                }
+                // System.Text.Json parses such text but cannot turn it into a .NET string (a property name, say).
+                throw ServeException.BadBody("The body holds a string that is not valid text: bytes that are not UTF-8, or an escaped lone surrogate.");
             }
-
-            if (requests is null)
-            {
-                throw ServeException.BadField(expected, $"Property '{expected}' is missing.");
-            }
-
-            return new PredictBody(requests, delta, tau, deadline);
         }
+    }
+
+    private static PredictBody Read(JsonElement root, bool batch, int maxStringLength, int maxBatchSize)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw ServeException.BadBody($"The body must be a JSON object; got {Describe(root.ValueKind)}.");
+        }
+
+        List<Dictionary<string, object?>>? requests = null;
+        double? delta = null, tau = null, deadline = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var expected = batch ? "requests" : "request";
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                throw ServeException.BadField(Shorten(property.Name, 64), $"Property '{Shorten(property.Name, 64)}' appears more than once.");
+            }
+
+            switch (property.Name)
+            {
+                case "request" when !batch:
+                    requests = [ReadRequest(property.Value, "request", maxStringLength)];
+                    break;
+                case "requests" when batch:
+                    requests = ReadBatch(property.Value, maxStringLength, maxBatchSize);
+                    break;
+                case "delta":
+                    delta = ReadNumber(property.Value, "delta");
+                    break;
+                case "tau":
+                    tau = ReadNumber(property.Value, "tau");
+                    break;
+                case "deadlineMs":
+                    deadline = ReadNumber(property.Value, "deadlineMs");
+                    break;
+                default:
+                    throw ServeException.BadField(Shorten(property.Name, 64),
+                        $"Unknown property '{Shorten(property.Name, 64)}'. Known: {expected}, delta, tau, deadlineMs.");
+            }
+        }
+
+        if (requests is null)
+        {
+            throw ServeException.BadField(expected, $"Property '{expected}' is missing.");
+        }
+
+        return new PredictBody(requests, delta, tau, deadline);
     }
 
     private static List<Dictionary<string, object?>> ReadBatch(JsonElement element, int maxStringLength, int maxBatchSize)
@@ -119,10 +131,11 @@ internal static class PredictBodyParser
             }
 
             var value = property.Value;
+            // Whole numbers stay long (boxed as such: a plain ternary with a double would turn them into doubles).
             object? converted = value.ValueKind switch
             {
                 JsonValueKind.String => ReadString(value, field, maxStringLength),
-                JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole : ReadNumber(value, field),
+                JsonValueKind.Number => value.TryGetInt64(out var whole) ? (object)whole : ReadNumber(value, field),
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
                 JsonValueKind.Null => null,
@@ -139,7 +152,16 @@ internal static class PredictBodyParser
 
     private static string ReadString(JsonElement value, string field, int maxStringLength)
     {
-        var text = value.GetString()!;
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ServeException.BadField(field, $"'{field}' is not valid text: bytes that are not UTF-8, or an escaped lone surrogate.");
+        }
+
         if (text.Length > maxStringLength)
         {
             throw ServeException.BadField(field, $"'{field}' is longer than {maxStringLength} characters ({text.Length}).");

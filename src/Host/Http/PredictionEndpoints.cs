@@ -61,6 +61,12 @@ internal static class PredictionEndpoints
                 return Problems.Denied(access.Status, access.Reason!);
             }
 
+            if (!catalog.Serves(name))
+            {
+                // The target does not exist, whatever the body says: 404 before reading it.
+                throw new ServeException(404, "Unknown pipeline", $"No pipeline named '{(name.Length > 64 ? name[..64] : name)}' is served.", "pipeline");
+            }
+
             var bytes = await BodyReader.ReadAsync(context.Request, limits.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
             var body = PredictBodyParser.Parse(bytes, kind == Kind.Batch, limits.MaxStringLength, limits.MaxBatchSize);
             var call = new ServeCall(name, body.Requests, kind == Kind.Exact, body.Delta, body.Tau, body.DeadlineMs, access.Caller!, arrived, kind == Kind.Batch);

@@ -103,6 +103,11 @@ internal sealed class PredictionService(
             // A request value the query cannot use (a window bound that overflows, say): the caller's fault.
             throw ServeException.BadField(prefix, e.Message);
         }
+        catch (SchemaException e)
+        {
+            // A request value that does not fit a key column (an Int64 key's reserved minimum, say): the caller's fault.
+            throw ServeException.BadField(prefix, e.Message);
+        }
     }
 
     private TimeSpan DeadlineOf(double? deadlineMs)

@@ -86,9 +86,11 @@ internal sealed class ShadowRunner : BackgroundService
             statistics.Compared(agreed, primarySeconds, shadowSeconds, lease.Version);
             _instruments.ShadowCompared(job.Pipeline, agreed, primarySeconds, shadowSeconds);
         }
-        catch (Exception e) when (e is RequestException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e)
         {
-            // A request the shadow's schema refuses is a disagreement worth counting, not a failure of the server.
+            // A request the shadow refuses (its schema, a window that overflows, a key that does not fit) is a
+            // disagreement worth counting, not a failure of the server. Whatever it throws, this loop must go on: an
+            // exception escaping ExecuteAsync would stop the host, a shadow taking the primary down with it.
             statistics.Failed();
             _logger.LogWarning("Shadow of {Pipeline} failed a request: {Error}", job.Pipeline, e.Message);
         }
