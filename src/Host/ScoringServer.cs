@@ -6,6 +6,7 @@ using Biathlon.Host.Metrics;
 using Biathlon.Host.Pipelines;
 using Biathlon.Host.Security;
 using Biathlon.Host.Serving;
+using Biathlon.Host.Status;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -53,7 +54,8 @@ internal static class ScoringServer
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue("Biathlon:DrainSeconds", 30)));
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.AddSingleton<ServerInstruments>();
+        services.AddServerMetrics();
+        services.AddSingleton<IPredictionObserver, RecentPredictionsObserver>();
         services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value.ApiKeys));
         services.AddSingleton<PipelineCatalog>();
         services.AddSingleton<AdmissionGate>();
@@ -83,6 +85,12 @@ internal static class ScoringServer
         // Opening the audit log now makes a broken chain or a log locked by another server stop the start, not a request.
         app.Services.GetRequiredService<AuditLog>();
         app.MapOpenApi();
+        app.MapServerMetrics();
+        var catalog = app.Services.GetRequiredService<PipelineCatalog>();
+        app.MapStatusPage(() => catalog.States
+            .Where(s => catalog.VersionOf(s.Name) is not null)
+            .Select(s => new PipelineStatus(s.Name, catalog.VersionOf(s.Name) ?? 0, s.Phase == PipelineState.Serving ? null : s.Error, catalog.ShadowVersionOf(s.Name)))
+            .ToArray());
         app.MapHealthEndpoints();
         app.MapPipelineEndpoints();
         app.MapPredictionEndpoints();
@@ -152,7 +160,7 @@ internal static class ScoringServer
         var l = options.Limits;
         return l.MaxBodyBytes > 0 && l.MaxStringLength > 0 && l.MaxBatchSize > 0 && l.MinDeltaRatio > 0 && l.MaxDeltaRatio >= l.MinDeltaRatio
             && l.MinTau > 0 && l.MaxTau < 1 && l.MinTau <= l.MaxTau && l.DefaultDeadlineMs > 0 && l.MaxDeadlineMs >= l.DefaultDeadlineMs
-            && l.MaxConcurrency > 0 && l.QueueLength >= 0 && options.RecentPredictions >= 0
+            && l.MaxConcurrency > 0 && l.QueueLength >= 0
             && options.Shadows.Values.All(s => s.Share is >= 0 and <= 1 && s.Folder.Length > 0);
     }
 }

@@ -30,7 +30,4 @@ internal sealed class ServerOptions
 
     /// <summary>API keys; when none is configured, every caller may predict and administer (a warning is logged).</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
-
-    /// <summary>How many recent predictions the status page shows.</summary>
-    public int RecentPredictions { get; set; } = 20;
 }

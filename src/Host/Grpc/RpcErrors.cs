@@ -34,7 +34,7 @@ internal static class RpcErrors
         }
 
         var detail = e.Status == 400 && e.Field is not null ? $"{e.Message} (field: {e.Field})" : e.Message;
-        return new RpcException(new Status(CodeOf(e.Status), detail), trailers);
+        return new RpcException(new global::Grpc.Core.Status(CodeOf(e.Status), detail), trailers);
     }
 
     /// <summary>The gRPC status code for a <see cref="ServeException.Status"/>.</summary>
@@ -53,8 +53,8 @@ internal static class RpcErrors
 
     /// <summary>A call the client cancelled, or whose gRPC deadline passed while it ran.</summary>
     public static RpcException Cancelled(ServerCallContext context) => context.Deadline <= DateTime.UtcNow
-        ? new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's gRPC deadline passed."))
-        : new RpcException(new Status(StatusCode.Cancelled, "The client cancelled the call."));
+        ? new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, "The call's gRPC deadline passed."))
+        : new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The client cancelled the call."));
 
     // Metadata values must be printable ASCII; a field path can hold any character of a client's field name. The
     // encoding is grpc-message's: UTF-8 bytes outside printable ASCII, and '%', as %XX.

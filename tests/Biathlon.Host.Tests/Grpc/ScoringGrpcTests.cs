@@ -253,7 +253,8 @@ public sealed class ScoringGrpcTests(OpenServerFixture server) : IClassFixture<O
                         endpoint = tag.Value as string;
                         break;
                     case "status":
-                        status = tag.Value as int?;
+                        // The instruments tag status codes as cached strings (no boxing per call).
+                        status = tag.Value switch { int code => code, string text => int.Parse(text, System.Globalization.CultureInfo.InvariantCulture), _ => null };
                         break;
                 }
             }
