@@ -86,6 +86,13 @@ internal static class ScoringServer
         app.Services.GetRequiredService<AuditLog>();
         app.MapOpenApi();
         app.MapServerMetrics();
+        // Gauges without labels are exported from the first scrape (at 0), not from the first queued call.
+        var instruments = app.Services.GetRequiredService<ServerInstruments>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            instruments.InFlightChanged(0);
+            instruments.QueueLengthChanged(0);
+        });
         var catalog = app.Services.GetRequiredService<PipelineCatalog>();
         app.MapStatusPage(() => catalog.States
             .Where(s => catalog.VersionOf(s.Name) is not null)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Biathlon.Engine;
 using Biathlon.Host.Configuration;
+using Biathlon.Host.Metrics;
 using Biathlon.Host.Pipelines;
 using Biathlon.Sampling.Errors;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ internal sealed class PredictionService(
     IAuditTrail audit,
     ShadowRunner shadow,
     IEnumerable<IPredictionObserver> observers,
+    ServerInstruments instruments,
     IOptions<ServerOptions> options)
 {
     private readonly LimitOptions _limits = options.Value.Limits;
@@ -50,6 +52,7 @@ internal sealed class PredictionService(
             var served = new ServedPrediction(DateTimeOffset.UtcNow, call.Pipeline, lease.Version, engine.ModelDescription, request, results[i], call.Exact, call.Caller.Name);
             if (audit.Enabled && !audit.TryRecord(served, out sequence))
             {
+                instruments.Rejected("audit_full");
                 throw new ServeException(503, "Audit queue full", "The audit log is not keeping up; the prediction was not returned because it could not be recorded.", retryAfter: TimeSpan.FromSeconds(1));
             }
 
