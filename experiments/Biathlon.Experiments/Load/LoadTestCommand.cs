@@ -220,10 +220,9 @@ public static class LoadTestCommand
             {
                 foreach (var audit in options.Audit)
                 {
-                    if (probes.TryGetValue((pipeline, mode, audit, low), out var lowAnswers) && probes.TryGetValue((pipeline, mode, audit, high), out var highAnswers)
-                        && S1Check.Compare(pipeline, LoadNames.Of(mode), LoadNames.Of(audit), 0, low, lowAnswers, high, highAnswers) is { } check)
+                    if (probes.TryGetValue((pipeline, mode, audit, low), out var lowAnswers) && probes.TryGetValue((pipeline, mode, audit, high), out var highAnswers))
                     {
-                        checks.Add(check);
+                        checks.Add(S1Check.Compare(pipeline, LoadNames.Of(mode), LoadNames.Of(audit), 0, low, lowAnswers, high, highAnswers));
                     }
                 }
             }

@@ -172,19 +172,33 @@ public static class LoadTestReport
         md.AppendLine("One fixed request (the first of the set) is answered many times in every cell. Every answer to it at the most " +
                       "clients is compared, value and each query's `s1`, with the first answer at the fewest clients; so is every " +
                       "other answer at the fewest clients (\"same at fewest\": without concurrency, over time). The engine is meant to " +
-                      "be deterministic per request.").AppendLine();
-        md.AppendLine("| Pipeline | Mode | Audit | Answers (fewest / most clients) | Identical at most clients | Max \\|Δ value\\| | Max \\|Δ s1\\| | Same at fewest | Depends on measured costs | Stop reasons |");
-        md.AppendLine("| --- | --- | --- | --- | --- | ---: | ---: | --- | ---: | --- |");
+                      "be deterministic per request. Plans: how many different final plans (each query's fraction and exact reason, " +
+                      "the rounds) the answers came from; \"same plan, same answer\" says whether answers from one plan are " +
+                      "identical, which separates a different path (decided from measured costs) from nondeterminism.").AppendLine();
+        md.AppendLine("| Pipeline | Mode | Audit | Answers (fewest / most clients) | Identical at most clients | Max \\|Δ value\\| | Max \\|Δ s1\\| | Same at fewest | Plans | Same plan, same answer | Depends on measured costs | Stop reasons |");
+        md.AppendLine("| --- | --- | --- | --- | --- | ---: | ---: | --- | ---: | --- | ---: | --- |");
         foreach (var c in checks)
         {
             md.Append("| ").AppendJoin(" | ",
                 c.Pipeline, c.Mode, c.Audit, $"{c.LowAnswers} at {c.LowClients} / {c.HighAnswers} at {c.HighClients}",
-                c.HighAnswers == 0 ? "no answers" : c.Identical ? "yes" : "**no**", G(c.MaxAbsValueDiff), G(c.MaxAbsS1Diff),
-                c.LowSelfIdentical ? "yes" : $"no (value {G(c.LowMaxAbsValueDiff)}, s1 {G(c.LowMaxAbsS1Diff)})",
-                c.DependsOnMeasuredCostsShare.ToString("P0", CultureInfo.InvariantCulture), c.StopReasons).AppendLine(" |");
+                c.LowAnswers == 0 || c.HighAnswers == 0 ? "not measured (no answers)" : c.Identical ? "yes" : "**no**", G(c.MaxAbsValueDiff), G(c.MaxAbsS1Diff),
+                c.LowAnswers == 0 ? "–" : c.LowSelfIdentical ? "yes" : $"no (value {G(c.LowMaxAbsValueDiff)}, s1 {G(c.LowMaxAbsS1Diff)})",
+                c.DistinctPlans.ToString(CultureInfo.InvariantCulture), c.SamePlanSameAnswer ? "yes" : "**no**",
+                double.IsFinite(c.DependsOnMeasuredCostsShare) ? c.DependsOnMeasuredCostsShare.ToString("P0", CultureInfo.InvariantCulture) : "–", c.StopReasons).AppendLine(" |");
         }
 
         md.AppendLine();
+        var varied = checks.Where(c => c.DistinctPlans > 1).ToArray();
+        foreach (var c in varied)
+        {
+            md.Append("Plans of ").Append(c.Pipeline).Append(' ').Append(c.Mode).Append(", audit ").Append(c.Audit).AppendLine(":").AppendLine();
+            foreach (var plan in c.Plans)
+            {
+                md.Append("- ").AppendLine(plan);
+            }
+
+            md.AppendLine();
+        }
     }
 
     private static void Findings(StringBuilder md, LoadTestResults r)
@@ -202,15 +216,35 @@ public static class LoadTestReport
                       "no `X-Audit-Sequence`, so this server build has no audit log yet (or ignores that setting). Their audit Δp50 is run-to-run noise.");
         }
 
-        var unstable = r.S1Checks.Where(c => !c.Identical || !c.LowSelfIdentical).ToArray();
+        var unstable = r.S1Checks.Where(c => c.LowAnswers > 0 && c.HighAnswers > 0 && (!c.Identical || !c.LowSelfIdentical)).ToArray();
         if (unstable.Length > 0)
         {
             notes.Add("The probe request's answers differ: " + string.Join("; ", unstable.Select(c =>
                 $"{c.Pipeline} {c.Mode} audit {c.Audit} (at {c.HighClients} clients max |Δ value| {G(c.MaxAbsValueDiff)}, max |Δ s1| {G(c.MaxAbsS1Diff)}; " +
-                $"at {c.LowClients} alone {(c.LowSelfIdentical ? "same" : "different")}; {c.DependsOnMeasuredCostsShare:P0} of its answers depended on measured costs)")) +
-                ". Where answers depend on measured costs (the engine's exact-shortcut and cheap-at-start decisions use the query " +
-                "costs it measures as it serves), the same request can take another path when the machine is busier, and get another " +
-                "(equally valid, within δ) answer.");
+                $"at {c.LowClients} alone {(c.LowSelfIdentical ? "same" : "different")}; {c.DistinctPlans} plans; " +
+                $"{c.DependsOnMeasuredCostsShare.ToString("P0", CultureInfo.InvariantCulture)} of its answers depended on measured costs)")) + ".");
+            if (unstable.All(c => c.SamePlanSameAnswer))
+            {
+                notes.Add("Answers that came from the same final plan are identical: the differences come from different plans. The " +
+                          "engine decides which queries to read exactly, and how far to sample, partly from the query costs it " +
+                          "measures as it serves (`dependsOnMeasuredCosts`), and those change with how busy the machine is; so the same " +
+                          "request gets another (also within-δ) answer and other `s1` under load. Deterministic per request holds " +
+                          "given the plan, not across load.");
+            }
+        }
+
+        var nondeterministic = r.S1Checks.Where(c => !c.SamePlanSameAnswer).ToArray();
+        if (nondeterministic.Length > 0)
+        {
+            notes.Add("Answers from the same final plan differ (" + string.Join("; ", nondeterministic.Select(c => $"{c.Pipeline} {c.Mode} audit {c.Audit}")) +
+                      "): the engine is not deterministic given its plan.");
+        }
+
+        var unmeasured = r.S1Checks.Where(c => c.LowAnswers == 0 || c.HighAnswers == 0).ToArray();
+        if (unmeasured.Length > 0)
+        {
+            notes.Add("S1 stability not measured for " + string.Join("; ", unmeasured.Select(c => $"{c.Pipeline} {c.Mode} audit {c.Audit}")) +
+                      ": the probe request was not answered within a measured window (a longer --duration or a smaller --requests sends it more often).");
         }
 
         if (notes.Count == 0)

@@ -10,7 +10,8 @@ namespace Biathlon.Experiments.Load;
 /// <param name="Queries">Each query's name and first-order Sobol index <c>s1</c> (NaN when the server wrote "NaN").</param>
 /// <param name="DependsOnMeasuredCosts">Whether the engine says the answer depended on costs it measured.</param>
 /// <param name="StopReason">Why the engine stopped.</param>
-public sealed record ProbeAnswer(double Value, IReadOnlyList<(string Name, double S1)> Queries, bool DependsOnMeasuredCosts, string StopReason);
+/// <param name="Plan">The final plan in words: each query's fraction and why it was read exactly, and the rounds.</param>
+public sealed record ProbeAnswer(double Value, IReadOnlyList<(string Name, double S1)> Queries, bool DependsOnMeasuredCosts, string StopReason, string Plan);
 
 /// <summary>Request bodies the clients send, and the few fields of response bodies the load test reads.</summary>
 public static class PredictionBodies
@@ -104,15 +105,25 @@ public static class PredictionBodies
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         var queries = new List<(string, double)>();
+        var plan = new List<string>();
         foreach (var query in root.GetProperty("queries").EnumerateArray())
         {
-            queries.Add((query.GetProperty("name").GetString() ?? "", Number(query.GetProperty("s1"))));
+            var name = query.GetProperty("name").GetString() ?? "";
+            queries.Add((name, Number(query.GetProperty("s1"))));
+            var fraction = Number(query.GetProperty("fraction")).ToString("R", CultureInfo.InvariantCulture);
+            plan.Add(query.TryGetProperty("exactReason", out var reason) && reason.GetString() is { } why && why != "None" ? $"{name} {fraction} ({why})" : $"{name} {fraction}");
+        }
+
+        if (root.TryGetProperty("rounds", out var rounds))
+        {
+            plan.Add($"rounds {rounds.GetRawText()}");
         }
 
         return new ProbeAnswer(
             Number(root.GetProperty("value")), queries,
             root.TryGetProperty("dependsOnMeasuredCosts", out var depends) && depends.ValueKind == JsonValueKind.True,
-            root.TryGetProperty("stopReason", out var stop) ? stop.GetString() ?? "" : "");
+            root.TryGetProperty("stopReason", out var stop) ? stop.GetString() ?? "" : "",
+            string.Join(", ", plan));
     }
 
     /// <summary>A number, or one of the strings the server writes for non-finite numbers ("NaN", "Infinity").</summary>

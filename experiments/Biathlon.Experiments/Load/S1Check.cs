@@ -50,20 +50,26 @@ public sealed record S1Check
     /// <summary>The stop reasons seen, with counts ("BoundMet: 12, AllExact: 3").</summary>
     public required string StopReasons { get; init; }
 
-    /// <summary>Compares the answers of two cells; null when the fewest-clients cell has no answer to compare with.</summary>
-    public static S1Check? Compare(string pipeline, string mode, string audit, int request, int lowClients, IReadOnlyList<ProbeAnswer> low, int highClients, IReadOnlyList<ProbeAnswer> high)
+    /// <summary>How many different final plans (fractions, exact reasons, rounds) the answers came from.</summary>
+    public required int DistinctPlans { get; init; }
+
+    /// <summary>Whether answers with the same final plan are identical: when false, the engine is not deterministic given its plan.</summary>
+    public required bool SamePlanSameAnswer { get; init; }
+
+    /// <summary>The plans seen, with counts, the most frequent first.</summary>
+    public required IReadOnlyList<string> Plans { get; init; }
+
+    /// <summary>Compares the answers of two cells (with no answer at the fewest clients, nothing is identical and every difference is NaN).</summary>
+    public static S1Check Compare(string pipeline, string mode, string audit, int request, int lowClients, IReadOnlyList<ProbeAnswer> low, int highClients, IReadOnlyList<ProbeAnswer> high)
     {
         ArgumentNullException.ThrowIfNull(low);
         ArgumentNullException.ThrowIfNull(high);
-        if (low.Count == 0)
-        {
-            return null;
-        }
-
-        var reference = low[0];
-        var (lowSame, lowValue, lowS1) = Against(reference, low);
-        var (highSame, highValue, highS1) = Against(reference, high);
         var all = low.Concat(high).ToArray();
+        var byPlan = all.GroupBy(a => a.Plan, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToArray();
+        var samePlanSameAnswer = byPlan.All(g => Against(g.First(), g.ToArray()).Same);
+        var reference = low.Count > 0 ? low[0] : null;
+        var (lowSame, lowValue, lowS1) = reference is null ? (false, double.NaN, double.NaN) : Against(reference, low);
+        var (highSame, highValue, highS1) = reference is null ? (false, double.NaN, double.NaN) : Against(reference, high);
         return new S1Check
         {
             Pipeline = pipeline,
@@ -74,14 +80,17 @@ public sealed record S1Check
             HighClients = highClients,
             LowAnswers = low.Count,
             HighAnswers = high.Count,
-            Identical = highSame && high.Count > 0,
+            Identical = highSame && high.Count > 0 && low.Count > 0,
             LowSelfIdentical = lowSame,
             MaxAbsValueDiff = highValue,
             MaxAbsS1Diff = highS1,
             LowMaxAbsValueDiff = lowValue,
             LowMaxAbsS1Diff = lowS1,
-            DependsOnMeasuredCostsShare = all.Count(a => a.DependsOnMeasuredCosts) / (double)all.Length,
+            DependsOnMeasuredCostsShare = all.Length > 0 ? all.Count(a => a.DependsOnMeasuredCosts) / (double)all.Length : double.NaN,
             StopReasons = string.Join(", ", all.GroupBy(a => a.StopReason).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}: {g.Count()}")),
+            DistinctPlans = byPlan.Length,
+            SamePlanSameAnswer = samePlanSameAnswer,
+            Plans = byPlan.Select(g => $"{g.Count()}× {g.Key}").ToArray(),
         };
     }
 
