@@ -29,6 +29,8 @@ const string Usage = """
                  one with --server URL) under closed-loop HTTP clients cycling through the held-out requests:
                  throughput, latency mean/SD/p50/p99/p99.9, server overhead, audit cost, scaling, S1 stability.
                  Writes loadtest.csv, loadtest.json and loadtest.md to DIR (default experiments/reports/DATE/).
+      loadtest --report DIR
+                 Writes DIR's loadtest.md and loadtest.csv again from its loadtest.json.
       demo       Sampled aggregates with 95% intervals beside exact values on the flights data.
       help       This text.
 

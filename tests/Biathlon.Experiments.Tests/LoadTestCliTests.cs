@@ -54,6 +54,7 @@ public sealed class LoadTestCliTests : IDisposable
             // The engine's own time is part of the round trip, so the overhead is positive and below the round trip.
             Assert.True(c.EngineP50Ms > 0 && c.OverheadP50Ms > 0 && c.OverheadP50Ms < c.P50Ms, $"engine {c.EngineP50Ms}, overhead {c.OverheadP50Ms}, p50 {c.P50Ms}");
             Assert.False(c.Audited);
+            Assert.InRange(c.OtherCpuShare, 0, 1);
         });
         Assert.Equal(1.0, results.Cells.Single(c => c.Clients == 1).ScalingVsOneClient);
         Assert.Equal(20, results.RequestSets.Single().Requests);
@@ -66,6 +67,12 @@ public sealed class LoadTestCliTests : IDisposable
         Assert.Contains("## Goals", report);
         Assert.Contains("### sensor-anomaly, approximate", report);
         Assert.Contains("## S1 stability under load", report);
+
+        // The report can be written again from loadtest.json alone.
+        File.Delete(Path.Combine(output, LoadTestReport.MarkdownFile));
+        var (again, againOut, againErrors) = HarnessCli.Run("loadtest", "--report", output);
+        Assert.True(again == 0, $"exit {again}\n{againOut}\n{againErrors}");
+        Assert.Equal(report, File.ReadAllText(Path.Combine(output, LoadTestReport.MarkdownFile)));
     }
 
     [Theory]

@@ -56,6 +56,9 @@ public sealed record LoadCell
     /// <summary>99th percentile of the same.</summary>
     public required double OverheadP99Ms { get; init; }
 
+    /// <summary>Share of all cores' time that processes other than the load test and its servers took during the cell (warm-up included); NaN when unknown.</summary>
+    public double OtherCpuShare { get; init; } = double.NaN;
+
     /// <summary>Throughput ÷ the same pipeline, mode and audit's at one client (null without such a cell).</summary>
     public double? ScalingVsOneClient { get; init; }
 

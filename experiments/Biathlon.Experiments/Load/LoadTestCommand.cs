@@ -19,6 +19,12 @@ public static class LoadTestCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is ["--report", var reportFolder])
+        {
+            return Rerender(Path.GetFullPath(reportFolder));
+        }
+
         var options = LoadTestOptions.Parse(args);
         var progress = new ConsoleProgress();
         var hostDll = options.Server is null ? ScoringServerProcess.LocateHostDll() : null;
@@ -71,6 +77,7 @@ public static class LoadTestCommand
                 }
             }
 
+            var meter = new CpuMeter([Environment.ProcessId, .. servers.Where(s => s.Process is not null).Select(s => s.Process!.Id)]);
             loadBefore = LoadAverage();
             progress.Report($"load average before: {loadBefore}");
             foreach (var set in sets)
@@ -83,8 +90,9 @@ public static class LoadTestCommand
                         {
                             var endpoint = Endpoint(server.BaseAddress, set.Pipeline, mode);
                             using var http = ClosedLoop.CreateClient(clients);
+                            var before = meter.Read();
                             var measured = await ClosedLoop.RunAsync(http, endpoint, set.Bodies, clients, options.Warmup, options.Duration, probeIndex: 0).ConfigureAwait(false);
-                            var cell = LoadCell.From(set.Pipeline, mode, server.Audit, clients, measured);
+                            var cell = LoadCell.From(set.Pipeline, mode, server.Audit, clients, measured) with { OtherCpuShare = CpuMeter.OtherShare(before, meter.Read()) };
                             cells.Add(cell);
                             probes[(set.Pipeline, mode, server.Audit, clients)] = measured.Probes.Select(p => PredictionBodies.Probe(p)).ToList();
                             Print(cell, measured.TransportErrors);
@@ -120,6 +128,7 @@ public static class LoadTestCommand
             DotNet = RuntimeInformation.FrameworkDescription + (hostDll is null ? " (the client's)" : " (client and server)"),
             Command = "dotnet run -c Release --project experiments/Biathlon.Experiments -- " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             Server = Describe(options, hostDll),
+            ExternalServer = options.Server is not null,
             LoadBefore = loadBefore,
             LoadAfter = LoadAverage(),
             WarmupSeconds = options.Warmup.TotalSeconds,
@@ -143,6 +152,21 @@ public static class LoadTestCommand
         }
 
         Console.WriteLine($"report: {string.Join(", ", files)}");
+        return 0;
+    }
+
+    /// <summary>Writes the report and the CSV of <paramref name="folder"/>'s loadtest.json again (the goals judged anew), as after a change to the report.</summary>
+    private static int Rerender(string folder)
+    {
+        var file = Path.Combine(folder, LoadTestReport.JsonFile);
+        if (!File.Exists(file))
+        {
+            throw new CliException($"{file} not found: no load test results to report", 2);
+        }
+
+        var loaded = LoadTestReport.Load(file);
+        var results = loaded with { Goals = LoadGoals.Evaluate(loaded.Cells) };
+        Console.WriteLine($"report: {string.Join(", ", LoadTestReport.Write(results, folder))}");
         return 0;
     }
 
@@ -235,7 +259,7 @@ public static class LoadTestCommand
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{c.Pipeline} {c.Mode} audit {c.Audit}{(c.Audit == "on" && !c.Audited ? " (not audited)" : "")} clients {c.Clients}: {c.Throughput:F1} req/s, " +
-            $"p50 {c.P50Ms:F3} ms, p99 {c.P99Ms:F3} ms, p99.9 {c.P999Ms:F3} ms, engine p50 {c.EngineP50Ms:F3} ms, overhead p50 {c.OverheadP50Ms:F3} ms, errors {c.ErrorSummary()}"));
+            $"p50 {c.P50Ms:F3} ms, p99 {c.P99Ms:F3} ms, p99.9 {c.P999Ms:F3} ms, engine p50 {c.EngineP50Ms:F3} ms, overhead p50 {c.OverheadP50Ms:F3} ms, errors {c.ErrorSummary()}, other CPU {c.OtherCpuShare:P0}"));
         foreach (var message in transport)
         {
             Console.Error.WriteLine($"  no answer: {message}");

@@ -16,7 +16,7 @@ public static class LoadTestReport
     /// <summary>The CSV header, in column order.</summary>
     public const string CsvHeader =
         "pipeline,mode,audit,clients,audited,window_s,requests,errors,errors_by_status,throughput_rps,scaling_vs_1_client," +
-        "mean_ms,sd_ms,p50_ms,p99_ms,p999_ms,max_ms,engine_p50_ms,overhead_p50_ms,overhead_p99_ms,audit_delta_p50_ms";
+        "mean_ms,sd_ms,p50_ms,p99_ms,p999_ms,max_ms,engine_p50_ms,overhead_p50_ms,overhead_p99_ms,audit_delta_p50_ms,other_cpu_share";
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -61,7 +61,7 @@ public static class LoadTestReport
                 c.Pipeline, c.Mode, c.Audit, I(c.Clients), c.Audited ? "1" : "0", F(c.WindowSeconds), I(c.Requests), I(c.Errors),
                 Quote(string.Join(';', c.ErrorsByStatus.Select(e => $"{e.Key}:{e.Value}"))), F(c.Throughput), F(c.ScalingVsOneClient),
                 F(c.MeanMs), F(c.StdDevMs), F(c.P50Ms), F(c.P99Ms), F(c.P999Ms), F(c.MaxMs), F(c.EngineP50Ms), F(c.OverheadP50Ms),
-                F(c.OverheadP99Ms), F(c.AuditDeltaP50Ms)).Append('\n');
+                F(c.OverheadP99Ms), F(c.AuditDeltaP50Ms), F(c.OtherCpuShare)).Append('\n');
         }
 
         return text.ToString();
@@ -85,6 +85,16 @@ public static class LoadTestReport
         md.Append("- **Command:** `").Append(r.Command).AppendLine("`");
         md.Append("- **Server:** ").AppendLine(r.Server);
         md.Append("- **Load average** (1, 5, 15 min) before the first cell: ").Append(r.LoadBefore).Append("; after the last: ").AppendLine(r.LoadAfter);
+        var other = r.Cells.Select(c => c.OtherCpuShare).Where(double.IsFinite).ToArray();
+        if (other.Length > 0)
+        {
+            var worst = r.Cells.Where(c => double.IsFinite(c.OtherCpuShare)).MaxBy(c => c.OtherCpuShare)!;
+            md.Append("- **Other processes' CPU** during the cells (share of all cores' time, less the load test's own processes): mean ")
+                .Append(other.Average().ToString("P1", CultureInfo.InvariantCulture)).Append(", most ").Append(worst.OtherCpuShare.ToString("P1", CultureInfo.InvariantCulture))
+                .Append(" (").Append(worst.Pipeline).Append(' ').Append(worst.Mode).Append(", audit ").Append(worst.Audit).Append(", ")
+                .Append(worst.Clients.ToString(CultureInfo.InvariantCulture)).AppendLine(worst.Clients == 1 ? " client)" : " clients)");
+        }
+
         md.Append("- **Per cell:** ").Append(Seconds(r.WarmupSeconds)).Append(" warm-up, then ").Append(Seconds(r.WindowSeconds)).AppendLine(" measured");
         foreach (var set in r.RequestSets)
         {
@@ -115,7 +125,7 @@ public static class LoadTestReport
         }
 
         Goals(md, r.Goals);
-        Cells(md, r.Cells);
+        Cells(md, r);
         S1(md, r.S1Checks);
         Findings(md, r);
         return md.ToString();
@@ -136,24 +146,28 @@ public static class LoadTestReport
         md.AppendLine();
     }
 
-    private static void Cells(StringBuilder md, IReadOnlyList<LoadCell> cells)
+    private static void Cells(StringBuilder md, LoadTestResults r)
     {
+        var cells = r.Cells;
         md.AppendLine("## Results").AppendLine();
         md.AppendLine("Latencies in milliseconds. ×1 client: throughput over the same pipeline, mode and audit setting's at one client. " +
                       "Audit Δp50: p50 with audit on minus p50 with audit off at the same client count. Audited: every answer carried " +
-                      "`X-Audit-Sequence`.").AppendLine();
+                      "`X-Audit-Sequence`. Other CPU: processes other than the load test's took this share of all cores' time during the cell " +
+                      "(warm-up included): above a few percent, the machine was not quiet." +
+                      (r.ExternalServer ? " The server was not started by the load test (`--server`): its own CPU counts as other when it runs on this machine." : "")).AppendLine();
         foreach (var group in cells.GroupBy(c => (c.Pipeline, c.Mode)))
         {
             md.Append("### ").Append(group.Key.Pipeline).Append(", ").AppendLine(group.Key.Mode).AppendLine();
-            md.AppendLine("| Audit | Audited | Clients | Requests | Throughput req/s | ×1 client | Mean | SD | p50 | p99 | p99.9 | Max | Engine p50 | Overhead p50 | Overhead p99 | Audit Δp50 | Errors |");
-            md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            md.AppendLine("| Audit | Audited | Clients | Requests | Throughput req/s | ×1 client | Mean | SD | p50 | p99 | p99.9 | Max | Engine p50 | Overhead p50 | Overhead p99 | Audit Δp50 | Errors | Other CPU |");
+            md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
             foreach (var c in group.OrderBy(c => c.Audit, StringComparer.Ordinal).ThenBy(c => c.Clients))
             {
                 md.Append("| ").AppendJoin(" | ",
                     c.Audit, c.Audited ? "yes" : "no", c.Clients.ToString(CultureInfo.InvariantCulture), c.Requests.ToString("N0", CultureInfo.InvariantCulture),
                     c.Throughput.ToString("N1", CultureInfo.InvariantCulture), c.ScalingVsOneClient is { } s ? LoadGoals.Ratio(s) : "–",
                     N(c.MeanMs), N(c.StdDevMs), N(c.P50Ms), N(c.P99Ms), N(c.P999Ms), N(c.MaxMs), N(c.EngineP50Ms), N(c.OverheadP50Ms), N(c.OverheadP99Ms),
-                    c.AuditDeltaP50Ms is { } d ? (d >= 0 ? "+" : "") + N(d) : "–", c.ErrorSummary()).AppendLine(" |");
+                    c.AuditDeltaP50Ms is { } d ? (d >= 0 ? "+" : "") + N(d) : "–", c.ErrorSummary(),
+                    double.IsFinite(c.OtherCpuShare) ? c.OtherCpuShare.ToString("P0", CultureInfo.InvariantCulture) : "–").AppendLine(" |");
             }
 
             md.AppendLine();
@@ -210,6 +224,22 @@ public static class LoadTestReport
             notes.Add("Errors: " + string.Join("; ", errors.Select(c => $"{c.Pipeline} {c.Mode} audit {c.Audit} at {c.Clients} clients: {c.ErrorSummary()}")) + ".");
         }
 
+        var single = r.Cells.Where(c => c.Clients == 1 && c.Audit != "on" && double.IsFinite(c.EngineP50Ms) && double.IsFinite(c.OverheadP50Ms))
+            .OrderBy(c => c.EngineP50Ms).ToArray();
+        if (single.Length >= 2)
+        {
+            notes.Add("At one client, overhead p50 against engine p50: " +
+                      string.Join("; ", single.Select(c => $"{c.Pipeline} {c.Mode} (audit {c.Audit}): engine {N(c.EngineP50Ms)} ms, overhead {N(c.OverheadP50Ms)} ms")) + ".");
+        }
+
+        var disturbed = r.Cells.Where(c => c.OtherCpuShare > 0.05).ToArray();
+        if (disturbed.Length > 0)
+        {
+            notes.Add($"Other processes took more than 5% of the machine in {disturbed.Length} of {r.Cells.Count} cells (" +
+                      string.Join("; ", disturbed.Select(c => $"{c.Pipeline} {c.Mode} audit {c.Audit} at {c.Clients}: {c.OtherCpuShare.ToString("P0", CultureInfo.InvariantCulture)}")) +
+                      "): their figures were taken on a busy machine.");
+        }
+
         if (r.Cells.Any(c => c.Audit == "on" && !c.Audited))
         {
             notes.Add("The cells with audit on were not audited: the server was started with `--Biathlon:Audit:Path=FILE` but its answers carry " +
@@ -228,8 +258,8 @@ public static class LoadTestReport
                 notes.Add("Answers that came from the same final plan are identical: the differences come from different plans. The " +
                           "engine decides which queries to read exactly, and how far to sample, partly from the query costs it " +
                           "measures as it serves (`dependsOnMeasuredCosts`), and those change with how busy the machine is; so the same " +
-                          "request gets another (also within-δ) answer and other `s1` under load. Deterministic per request holds " +
-                          "given the plan, not across load.");
+                          "request gets another answer (each one stopped as the engine's bound rule allowed; see the stop reasons) " +
+                          "and other `s1` under load. Deterministic per request holds given the plan, not across load.");
             }
         }
 

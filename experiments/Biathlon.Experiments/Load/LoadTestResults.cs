@@ -23,6 +23,9 @@ public sealed record LoadTestResults
     /// <summary>Which server was loaded and how it was started.</summary>
     public required string Server { get; init; }
 
+    /// <summary>Whether the server was already running (<c>--server</c>) rather than started by the load test.</summary>
+    public bool ExternalServer { get; init; }
+
     /// <summary>/proc/loadavg before the first cell and after the last.</summary>
     public required string LoadBefore { get; init; }
 
