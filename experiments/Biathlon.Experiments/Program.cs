@@ -1,5 +1,6 @@
 using Biathlon.Experiments;
 using Biathlon.Experiments.Harness;
+using Biathlon.Experiments.Load;
 using Biathlon.Sampling.Errors;
 
 const string Usage = """
@@ -22,6 +23,14 @@ const string Usage = """
                  Writes results/RUN-ID/ (also part of run).
       report     Markdown report and PNG plots of a run (default the latest).
       all        fetch, prepare, profile, run (with the calibration) and report.
+      loadtest [--pipeline a,b] [--clients 1,2,4,8,16] [--duration 10s] [--warmup 2s] [--audit off,on]
+               [--modes approximate,exact] [--out DIR] [--server URL] [--requests N] [--pipelines DIR]
+                 The scoring server (src/Host, started as a child process, one per audit setting; or a running
+                 one with --server URL) under closed-loop HTTP clients cycling through the held-out requests:
+                 throughput, latency mean/SD/p50/p99/p99.9, server overhead, audit cost, scaling, S1 stability.
+                 Writes loadtest.csv, loadtest.json and loadtest.md to DIR (default experiments/reports/DATE/).
+      loadtest --report DIR
+                 Writes DIR's loadtest.md and loadtest.csv again from its loadtest.json.
       demo       Sampled aggregates with 95% intervals beside exact values on the flights data.
       help       This text.
 
@@ -44,11 +53,12 @@ const string Usage = """
 try
 {
     var verb = args.FirstOrDefault();
-    var options = verb is "flight-delay" or "demo" or "help" or "--help" or "-h" or null ? null : CliArguments.Parse(args[1..]);
+    var options = verb is "flight-delay" or "demo" or "loadtest" or "help" or "--help" or "-h" or null ? null : CliArguments.Parse(args[1..]);
     return verb switch
     {
         "flight-delay" => await FlightDelayCommand.RunAsync(args[1..]),
         "demo" => await SamplingDemo.RunAsync(),
+        "loadtest" => await LoadTestCommand.RunAsync(args[1..]),
         "fetch" => await HarnessCommands.FetchAsync(options!),
         "prepare" => await HarnessCommands.PrepareAsync(options!),
         "profile" => await HarnessCommands.ProfileAsync(options!),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Biathlon.Experiments.Harness;
 using Biathlon.Experiments.Reporting;
 
@@ -14,28 +13,7 @@ public sealed class HarnessCliTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    private (int ExitCode, string Output, string Errors) Cli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RealData.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "biathlon-experiments.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["BIATHLON_DATA"] = RealData.Directory;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, errors);
-    }
+    private static (int ExitCode, string Output, string Errors) Cli(params string[] args) => HarnessCli.Run(args);
 
     private string CopyPipeline(string name)
     {
