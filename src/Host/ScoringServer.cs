@@ -44,7 +44,9 @@ internal static class ScoringServer
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is the binary's folder, so its appsettings.json applies wherever the server is started from
+        // (a relative pipelines folder is still looked up from the working directory).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
         var operatorEndpoints = configuration.GetSection("Kestrel:Endpoints").Exists();
         var grpcEndpoint = Bind(builder, operatorEndpoints);
