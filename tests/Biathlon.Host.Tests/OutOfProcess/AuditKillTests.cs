@@ -12,6 +12,7 @@ namespace Biathlon.Host.Tests.OutOfProcess;
 /// 4 closed-loop clients over 400 real requests. A record is acknowledged once a response's X-Audit-Durable reaches
 /// its sequence; after SIGKILL, every acknowledged record must be in the file with the value its response carried,
 /// and the chain must verify (a torn last line allowed). After SIGTERM, every answered call's record must be there.
+/// Then one changed digit in a copy of the log must make the Host's <c>verify-audit</c> verb name that record.
 /// </summary>
 public sealed class AuditKillTests
 {
@@ -54,6 +55,23 @@ public sealed class AuditKillTests
             Assert.True(all.TryGetValue(sequence, out var recorded), $"record {sequence} of an answered call is missing after a graceful stop");
             Assert.Equal(value, recorded);
         }
+
+        // Tampering with the server's log: one digit of one record's value changed, in a copy. The server's own
+        // verify-audit verb names that record and exits 1; the untouched log exits 0.
+        var lines = File.ReadAllLines(log);
+        var victim = lines.Length / 2;
+        var valueAt = lines[victim].IndexOf("\"value\":", StringComparison.Ordinal) + "\"value\":".Length;
+        var digit = lines[victim].IndexOfAny("0123456789".ToCharArray(), valueAt);
+        var changed = lines[victim].ToCharArray();
+        changed[digit] = changed[digit] == '9' ? '8' : (char)(changed[digit] + 1);
+        lines[victim] = new string(changed);
+        var tampered = Path.Combine(folder.Path, "tampered.jsonl");
+        File.WriteAllLines(tampered, lines);
+        var (valid, _) = ServerProcess.RunVerb("verify-audit", log);
+        Assert.Equal(0, valid);
+        var (broken, output) = ServerProcess.RunVerb("verify-audit", tampered);
+        Assert.Equal(1, broken);
+        Assert.Contains($"line {victim + 1}", output, StringComparison.Ordinal);
     }
 
     private static async Task<LoadOutcome> RunUnderLoad(string log, IReadOnlyList<string> bodies, TimeSpan load, Action<ServerProcess> stop)

@@ -88,6 +88,23 @@ internal sealed class ServerProcess : IDisposable
         throw new TimeoutException($"The server was not ready within {timeout}:\n{server.Output}");
     }
 
+    /// <summary>Runs an operator verb of the Host (<c>verify-audit FILE</c>, say) to its end: exit code and output.</summary>
+    public static (int ExitCode, string Output) RunVerb(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(HostAssembly());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + errors.Result);
+    }
+
     /// <summary>SIGKILL: the process ends at once, with no chance to flush anything.</summary>
     public void Kill()
     {
