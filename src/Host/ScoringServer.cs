@@ -52,7 +52,8 @@ internal static class ScoringServer
         var grpcEndpoint = Bind(builder, operatorEndpoints);
 
         var services = builder.Services;
-        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).Validate(Validate, "invalid").ValidateOnStart();
+        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue("Biathlon:DrainSeconds", 30)));
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -162,14 +163,5 @@ internal static class ScoringServer
         builder.WebHost.ConfigureKestrel(kestrel =>
             (kestrel.ConfigurationLoader ?? kestrel.Configure(configuration.GetSection("Kestrel"))).Endpoint(GrpcEndpointName, e => endpoint.Configured(e.ListenOptions)));
         return endpoint;
-    }
-
-    private static bool Validate(ServerOptions options)
-    {
-        var l = options.Limits;
-        return l.MaxBodyBytes > 0 && l.MaxStringLength > 0 && l.MaxBatchSize > 0 && l.MinDeltaRatio > 0 && l.MaxDeltaRatio >= l.MinDeltaRatio
-            && l.MinTau > 0 && l.MaxTau < 1 && l.MinTau <= l.MaxTau && l.DefaultDeadlineMs > 0 && l.MaxDeadlineMs >= l.DefaultDeadlineMs
-            && l.MaxConcurrency > 0 && l.QueueLength >= 0
-            && options.Shadows.Values.All(s => s.Share is >= 0 and <= 1 && s.Folder.Length > 0);
     }
 }

@@ -22,6 +22,13 @@ internal sealed class ServerOptions
     /// <summary>What <c>${data}</c> in table sources stands for (default: the engine's, $BIATHLON_DATA or the nearest data/real).</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>
+    /// Seconds the server keeps accepting calls after SIGTERM, with <c>/readyz</c> answering 503 "draining", before it
+    /// closes its listeners and lets calls in flight finish (0: close at once). Set it to a little more than the
+    /// balancer's readiness polling period.
+    /// </summary>
+    public double DrainDelaySeconds { get; set; }
+
     /// <summary>Per-call limits and admission.</summary>
     public LimitOptions Limits { get; set; } = new();
 

@@ -85,6 +85,37 @@ public sealed class DrainTests(ITestOutputHelper output)
         output.WriteLine($"stopped {clock.ElapsedMilliseconds} ms after being told to, the call in flight answered 200");
     }
 
+    /// <summary>
+    /// With a drain delay, the listener stays open after the stop signal: a balancer polling /readyz over HTTP sees 503
+    /// "draining", and a prediction sent then is still served, before the server closes its listeners.
+    /// </summary>
+    [Fact]
+    public async Task A_drain_delay_keeps_answering_so_balancers_see_readiness_turn_to_draining()
+    {
+        using var stage = new PipelineStage();
+        stage.Link(TestPipelines.Sensor);
+        await using var host = await ServerHost.StartAsync([$"--Biathlon:PipelinesFolder={stage.Folder}", $"--Biathlon:DataDirectory={RealData.Directory}", "--Biathlon:DrainDelaySeconds=2"]);
+        var lifecycle = host.App.Services.GetRequiredService<ServerLifecycle>();
+        var clock = Stopwatch.StartNew();
+        var stopping = Task.Run(() => host.StopAsync());
+        while (!lifecycle.Draining)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "The server did not start draining within 10 s of being told to stop.");
+            await Task.Delay(10);
+        }
+
+        using var probe = host.NewClientForServer();
+        using var ready = await probe.GetAsync(new Uri("readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("draining", (await Api.JsonOf(ready))["status"]!.GetValue<string>());
+        var answer = await Api.PredictAsync(probe, TestPipelines.Sensor, TestPipelines.SensorSelfTest);
+        Assert.True(answer["value"] is not null);
+        Assert.False(stopping.IsCompleted, "The server stopped before its drain delay was over.");
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.9), $"stopped after {clock.Elapsed}, before the 2 s delay");
+        output.WriteLine($"readiness 503 draining over HTTP, a prediction served, stopped after {clock.ElapsedMilliseconds} ms");
+    }
+
     /// <summary>A body sent in two parts: the first at once, the rest after <see cref="Release"/>.</summary>
     private sealed class GatedContent(byte[] body, int firstPart) : HttpContent
     {

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+
+namespace Biathlon.Host.Configuration;
+
+/// <summary>Checks the <c>Biathlon</c> settings at start; a bad one stops the server with a message naming the setting.</summary>
+internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var failures = new List<string>();
+        void Check(bool ok, string setting, string rule)
+        {
+            if (!ok)
+            {
+                failures.Add($"{ServerOptions.Section}:{setting} {rule}.");
+            }
+        }
+
+        var l = options.Limits;
+        Check(options.DrainDelaySeconds is >= 0 and <= 300, "DrainDelaySeconds", "must lie between 0 and 300");
+        Check(l.MaxBodyBytes > 0, "Limits:MaxBodyBytes", "must be above 0");
+        Check(l.MaxStringLength > 0, "Limits:MaxStringLength", "must be above 0");
+        Check(l.MaxBatchSize > 0, "Limits:MaxBatchSize", "must be above 0");
+        Check(l.MinDeltaRatio > 0, "Limits:MinDeltaRatio", "must be above 0");
+        Check(l.MaxDeltaRatio >= l.MinDeltaRatio, "Limits:MaxDeltaRatio", "must be at least Limits:MinDeltaRatio");
+        Check(l.MinTau is > 0 and < 1, "Limits:MinTau", "must lie strictly between 0 and 1");
+        Check(l.MaxTau is > 0 and < 1 && l.MaxTau >= l.MinTau, "Limits:MaxTau", "must lie strictly between 0 and 1 and be at least Limits:MinTau");
+        Check(l.DefaultDeadlineMs > 0, "Limits:DefaultDeadlineMs", "must be above 0");
+        Check(l.MaxDeadlineMs >= l.DefaultDeadlineMs, "Limits:MaxDeadlineMs", "must be at least Limits:DefaultDeadlineMs");
+        Check(l.MaxConcurrency > 0, "Limits:MaxConcurrency", "must be above 0");
+        Check(l.QueueLength >= 0, "Limits:QueueLength", "must not be negative");
+        foreach (var (pipeline, shadow) in options.Shadows)
+        {
+            Check(shadow.Share is >= 0 and <= 1, $"Shadows:{pipeline}:Share", "must lie between 0 and 1");
+            Check(shadow.Folder.Length > 0, $"Shadows:{pipeline}:Folder", "is empty");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
