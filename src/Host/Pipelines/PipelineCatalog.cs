@@ -137,8 +137,17 @@ internal sealed class PipelineCatalog : IDisposable
 
             if (_options.Shadows.TryGetValue(name, out var shadow) && shadow.Folder.Length > 0)
             {
-                var shadowVersion = await _shadows.LoadAsync(name, Path.GetFullPath(shadow.Folder), engineOptions, cancellationToken).ConfigureAwait(false);
-                _logger.LogInformation("Shadow of {Pipeline} version {Version} loaded from {Folder}; share {Share:P0}", name, shadowVersion, shadow.Folder, shadow.Share);
+                // The primary is already swapped in and serving: a shadow that fails to load must not undo that or
+                // report the reload as failed. The shadow version in place (if any) keeps being compared.
+                try
+                {
+                    var shadowVersion = await _shadows.LoadAsync(name, Path.GetFullPath(shadow.Folder), engineOptions, cancellationToken).ConfigureAwait(false);
+                    _logger.LogInformation("Shadow of {Pipeline} version {Version} loaded from {Folder}; share {Share:P0}", name, shadowVersion, shadow.Folder, shadow.Share);
+                }
+                catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
+                {
+                    _logger.LogError("Shadow of {Pipeline} failed to load from {Folder}; the pipeline serves without a new shadow: {Error}", name, shadow.Folder, e.Message);
+                }
             }
 
             return version;

@@ -91,6 +91,29 @@ public sealed class ShadowTests(MainServer reference, ITestOutputHelper output)
         Assert.False(host.App.Lifetime.ApplicationStopping.IsCancellationRequested, "The server is stopping.");
     }
 
+    /// <summary>
+    /// A shadow whose folder cannot load (its model is gone) must not take the primary down: the server becomes ready,
+    /// serves the primary's answers, lists no shadow version, and a reload of the pipeline succeeds.
+    /// </summary>
+    [Fact]
+    public async Task Shadow_that_fails_to_load_leaves_the_primary_serving_and_reloadable()
+    {
+        using var stage = new PipelineStage();
+        stage.Copy(TestPipelines.Sensor, TestPipelines.Replayable);
+        using var elsewhere = new TempDirectory();
+        var broken = Path.Combine(elsewhere.Path, "broken");
+        PipelineStage.CopyTo(broken, TestPipelines.Sensor, TestPipelines.Replayable);
+        File.Delete(Path.Combine(broken, "model.onnx"));
+        await using var host = await StartWithShadowAsync(stage, broken);
+
+        await AssertResponsesUnchangedAsync(host, seed: 83);
+        var described = (await Api.JsonOf(await host.Client.GetAsync(new Uri($"v1/pipelines/{TestPipelines.Sensor}", UriKind.Relative)))).AsObject();
+        Assert.Null(described["shadow"]!["version"]);
+        using var reload = await host.Client.PostAsync(new Uri($"v1/admin/pipelines/{TestPipelines.Sensor}/reload", UriKind.Relative), null);
+        Assert.Equal(System.Net.HttpStatusCode.OK, reload.StatusCode);
+        Assert.Equal(2, (await Api.JsonOf(reload))["version"]!.GetValue<long>());
+    }
+
     private static Task<ServerHost> StartWithShadowAsync(PipelineStage stage, string shadowFolder) => ServerHost.StartAsync(
     [
         $"--Biathlon:PipelinesFolder={stage.Folder}",
