@@ -4,12 +4,15 @@ namespace Biathlon.Engine.Tests;
 public sealed class DependencyDirectionTests
 {
     [Fact]
-    public void Engine_does_not_reference_the_host_or_the_harness()
+    public void Engine_does_not_reference_the_host_the_harness_or_MLNET()
     {
         var references = typeof(BiathlonEngine).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToArray();
         Assert.DoesNotContain("Biathlon.Host", references);
         Assert.DoesNotContain("biathlon-experiments", references);
-        Assert.DoesNotContain(references, r => r!.StartsWith("Microsoft.ML.Core", StringComparison.Ordinal) || r == "Microsoft.ML.Data");
+        Assert.DoesNotContain("Biathlon.MlNet", references);
+
+        // ML.NET stays in the Biathlon.MlNet package: the engine's only Microsoft.ML.* dependency is ONNX Runtime.
+        Assert.DoesNotContain(references, r => r!.StartsWith("Microsoft.ML", StringComparison.Ordinal) && !r.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal));
     }
 
     [Fact]

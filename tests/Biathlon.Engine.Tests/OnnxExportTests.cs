@@ -1,14 +1,14 @@
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Export;
-using Biathlon.Experiments.Training;
 using Biathlon.Planner.Propagation;
 using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Engine.Tests;
 
 /// <summary>
-/// Every model type our writer exports, run by ONNX Runtime, matches the trainer's own predictions within 1e-5
-/// (relative to max(1, |y|)) on 1,000 real flights rows (features: distance, hour, day of week, minute).
+/// Our writer's MLPs and hand-built trees, run by ONNX Runtime, match their own forward pass within 1e-5 (relative
+/// to max(1, |y|)) on 1,000 real flights rows (features: distance, hour, day of week, minute). ML.NET models are the
+/// Biathlon.MlNet package's, tested in tests/Biathlon.MlNet.Tests.
 /// </summary>
 public sealed class OnnxExportTests
 {
@@ -48,52 +48,6 @@ public sealed class OnnxExportTests
         }
 
         Assert.True(worst <= 1e-5, $"{what}: worst relative difference {worst:E2} over {expected.Length} rows");
-    }
-
-    [Fact]
-    public void LightGbm_regression_exported_to_onnx_matches_MLNET()
-    {
-        var trained = MlNetTraining.LightGbmRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays);
-        var onnx = OnnxExporter.Regressor(trained.Model, 4);
-        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "LightGbm");
-        Assert.Equal(100, trained.Model.Trees.Count);
-    }
-
-    [Fact]
-    public void FastTree_binary_classifier_exported_to_onnx_matches_MLNET_probabilities_and_labels()
-    {
-        var late = FlightRows.TrainDelays.Select(d => d > 15 ? 1f : 0f).ToArray();
-        var trained = MlNetTraining.FastTreeBinary(FlightRows.TrainFeatures, late);
-        var onnx = OnnxExporter.BinaryClassifier(trained.Model, trained.Calibration!, 4);
-        var expected = trained.Predict(FlightRows.TestFeatures);
-        AssertClose(expected, RunOnnx(onnx, PredictionTask.Classification, FlightRows.TestFeatures, probability: true), "FastTree probability");
-        var labels = RunOnnx(onnx, PredictionTask.Classification, FlightRows.TestFeatures);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            if (Math.Abs(expected[i] - 0.5) > 1e-5)
-            {
-                Assert.Equal(expected[i] > 0.5 ? 1 : 0, labels[i]);
-            }
-        }
-
-        Assert.Contains(1f, labels);
-        Assert.Contains(0f, labels);
-    }
-
-    [Fact]
-    public void FastForest_regression_exported_to_onnx_matches_MLNET()
-    {
-        var trained = MlNetTraining.FastForestRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays, trees: 50);
-        var onnx = OnnxExporter.Regressor(trained.Model, 4);
-        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "FastForest");
-    }
-
-    [Fact]
-    public void Linear_regression_exported_to_onnx_matches_MLNET()
-    {
-        var trained = MlNetTraining.LinearRegression(FlightRows.TrainFeatures, FlightRows.TrainDelays);
-        var onnx = OnnxExporter.Regressor(trained.Model);
-        AssertClose(trained.Predict(FlightRows.TestFeatures), RunOnnx(onnx, PredictionTask.Regression, FlightRows.TestFeatures), "SDCA linear");
     }
 
     [Theory]

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
+using Biathlon.MlNet;
 
 namespace Biathlon.Experiments.Pipelines;
 
@@ -10,8 +10,7 @@ internal static class RecipeTraining
     public static TrainedModel Regression(float[][] validation, float[] validationLabels, Func<float[][], float[]> predict, Func<Dictionary<string, string>, byte[]> export, Dictionary<string, string> metadata)
     {
         var predicted = predict(validation);
-        var mae = Metrics.MeanAbsoluteError(validationLabels, predicted);
-        metadata["validation_mae"] = mae.ToString("R", CultureInfo.InvariantCulture);
+        var mae = MlNetValidation.AddValidationMae(validationLabels, predicted, metadata);
         metadata["validation_r2"] = Metrics.RSquared(validationLabels, predicted).ToString("R", CultureInfo.InvariantCulture);
         return new TrainedModel(export(metadata), "MAE", mae);
     }
@@ -28,12 +27,12 @@ internal static class RecipeTraining
     public static TrainedModel LightGbm(float[][] train, float[] labels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
     {
         var trained = MlNetTraining.LightGbmRegression(train, labels, seed: seed);
-        return Regression(validation, validationLabels, trained.Predict, m => OnnxExporter.Regressor(trained.Model, train[0].Length, m), metadata);
+        return Regression(validation, validationLabels, trained.Predict, m => MlNetOnnx.Regressor(trained.Parameters, train[0].Length, m), metadata);
     }
 
     public static TrainedModel FastTreeBinary(float[][] train, float[] labels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
     {
         var trained = MlNetTraining.FastTreeBinary(train, labels, seed: seed);
-        return Binary(validation, validationLabels, trained.Predict, m => OnnxExporter.BinaryClassifier(trained.Model, trained.Calibration!, train[0].Length, m), metadata);
+        return Binary(validation, validationLabels, trained.Predict, m => MlNetOnnx.BinaryClassifier(trained.Parameters, train[0].Length, m), metadata);
     }
 }

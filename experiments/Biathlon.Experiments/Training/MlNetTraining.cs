@@ -1,5 +1,7 @@
 using Biathlon.Engine.Models.Export;
+using Biathlon.MlNet;
 using Microsoft.ML;
+using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
@@ -8,14 +10,17 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace Biathlon.Experiments.Training;
 
 /// <summary>
-/// Trains ML.NET models on a feature matrix and converts them into the engine's model-neutral forms
-/// (<see cref="TreeEnsembleModel"/>, <see cref="LinearModel"/>) for our ONNX writer. Seeded and single-threaded so a
-/// run is reproducible.
+/// Trains ML.NET models on a feature matrix, seeded and single-threaded so a run is reproducible. Conversion to ONNX
+/// (and to the engine's model-neutral forms) is the Biathlon.MlNet package's: <see cref="MlNetOnnx"/>, <see cref="MlNetModels"/>.
 /// </summary>
 public static class MlNetTraining
 {
-    /// <summary>A trained model: ML.NET's own predictor (the reference), and the neutral form to export.</summary>
-    public sealed record Trained<TNeutral>(ITransformer Predictor, TNeutral Model, PlattCalibration? Calibration, MLContext Context)
+    /// <summary>
+    /// A trained model: ML.NET's own predictor (the reference), its model parameters (what <see cref="MlNetOnnx"/>
+    /// exports), and their neutral form (<see cref="TreeEnsembleModel"/> or <see cref="LinearModel"/>, with the
+    /// calibration of a binary model).
+    /// </summary>
+    public sealed record Trained<TParameters, TNeutral>(ITransformer Predictor, TParameters Parameters, TNeutral Model, PlattCalibration? Calibration, MLContext Context)
     {
         /// <summary>ML.NET's prediction for each row: the score (regression) or P(class 1) (binary).</summary>
         public float[] Predict(float[][] rows)
@@ -27,7 +32,7 @@ public static class MlNetTraining
     }
 
     /// <summary>LightGBM gradient-boosted regression trees.</summary>
-    public static Trained<TreeEnsembleModel> LightGbmRegression(float[][] rows, float[] labels, int trees = 100, int leaves = 31, int seed = 0)
+    public static Trained<LightGbmRegressionModelParameters, TreeEnsembleModel> LightGbmRegression(float[][] rows, float[] labels, int trees = 100, int leaves = 31, int seed = 0)
     {
         var ml = new MLContext(seed);
         var trainer = ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
@@ -41,11 +46,11 @@ public static class MlNetTraining
             Verbose = false,
         });
         var model = trainer.Fit(ToDataView(ml, rows, labels, boolLabel: false));
-        return new(model, Convert(model.Model.TrainedTreeEnsemble, TreeAggregation.Sum), null, ml);
+        return new(model, model.Model, MlNetModels.Trees(model.Model.TrainedTreeEnsemble, TreeAggregation.Sum), null, ml);
     }
 
     /// <summary>FastTree boosted trees for a binary label (label &gt; 0.5 is class 1), Platt-calibrated.</summary>
-    public static Trained<TreeEnsembleModel> FastTreeBinary(float[][] rows, float[] labels, int trees = 100, int leaves = 20, int seed = 0)
+    public static Trained<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>, TreeEnsembleModel> FastTreeBinary(float[][] rows, float[] labels, int trees = 100, int leaves = 20, int seed = 0)
     {
         var ml = new MLContext(seed);
         var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
@@ -57,16 +62,11 @@ public static class MlNetTraining
         });
         var model = trainer.Fit(ToDataView(ml, rows, labels, boolLabel: true));
         var calibrated = model.Model;
-        return new(
-            model,
-            Convert(calibrated.SubModel.TrainedTreeEnsemble, TreeAggregation.Sum),
-            // ML.NET's Platt calibrator computes 1 / (1 + exp(Slope · score + Offset)): the logit is −(Slope · score + Offset).
-            new PlattCalibration(-calibrated.Calibrator.Slope, -calibrated.Calibrator.Offset),
-            ml);
+        return new(model, calibrated, MlNetModels.Trees(calibrated.SubModel.TrainedTreeEnsemble, TreeAggregation.Sum), MlNetModels.Platt(calibrated.Calibrator), ml);
     }
 
     /// <summary>FastForest random-forest regression (averaged trees).</summary>
-    public static Trained<TreeEnsembleModel> FastForestRegression(float[][] rows, float[] labels, int trees = 100, int leaves = 20, int seed = 0)
+    public static Trained<FastForestRegressionModelParameters, TreeEnsembleModel> FastForestRegression(float[][] rows, float[] labels, int trees = 100, int leaves = 20, int seed = 0)
     {
         var ml = new MLContext(seed);
         var trainer = ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options
@@ -77,40 +77,16 @@ public static class MlNetTraining
             NumberOfThreads = 1,
         });
         var model = trainer.Fit(ToDataView(ml, rows, labels, boolLabel: false));
-        return new(model, Convert(model.Model.TrainedTreeEnsemble, TreeAggregation.Average), null, ml);
+        return new(model, model.Model, MlNetModels.Trees(model.Model.TrainedTreeEnsemble, TreeAggregation.Average), null, ml);
     }
 
     /// <summary>Linear regression by SDCA.</summary>
-    public static Trained<LinearModel> LinearRegression(float[][] rows, float[] labels, int seed = 0)
+    public static Trained<LinearRegressionModelParameters, LinearModel> LinearRegression(float[][] rows, float[] labels, int seed = 0)
     {
         var ml = new MLContext(seed);
         var trainer = ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { NumberOfThreads = 1, MaximumNumberOfIterations = 50 });
         var model = trainer.Fit(ToDataView(ml, rows, labels, boolLabel: false));
-        var weights = model.Model.Weights.Select(w => (double)w).ToArray();
-        return new(model, new LinearModel(weights, model.Model.Bias), null, ml);
-    }
-
-    /// <summary>ML.NET's tree layout is already ours: internal nodes, negative children for leaves, ≤ goes left.</summary>
-    public static TreeEnsembleModel Convert<TTree>(TreeEnsemble<TTree> ensemble, TreeAggregation aggregation)
-        where TTree : RegressionTreeBase
-    {
-        var trees = new List<DecisionTree>(ensemble.Trees.Count);
-        foreach (var tree in ensemble.Trees)
-        {
-            if (tree.CategoricalSplitFlags.Any(flag => flag))
-            {
-                throw new NotSupportedException("Categorical splits cannot be exported; train on numeric features.");
-            }
-
-            trees.Add(new DecisionTree(
-                [.. tree.NumericalSplitFeatureIndexes],
-                [.. tree.NumericalSplitThresholds],
-                [.. tree.LeftChild],
-                [.. tree.RightChild],
-                [.. tree.LeafValues]));
-        }
-
-        return new TreeEnsembleModel(trees, [.. ensemble.TreeWeights], ensemble.Bias, aggregation);
+        return new(model, model.Model, MlNetModels.Linear(model.Model), null, ml);
     }
 
     /// <summary>Rows of D floats and labels as an IDataView with a "Features" vector column of width D.</summary>

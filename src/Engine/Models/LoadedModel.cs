@@ -1,3 +1,4 @@
+using Biathlon.Engine.Models.Import;
 using Biathlon.Engine.Models.Native;
 using Biathlon.Engine.Models.Onnx;
 using Biathlon.Planner.Propagation;
@@ -14,12 +15,13 @@ internal sealed class LoadedModel : IDisposable
 {
     private readonly OnnxModel? _onnx;
 
-    private LoadedModel(IBatchModel model, ModelRuntime runtime, string description, IReadOnlyDictionary<string, string> metadata, OnnxModel? onnx)
+    private LoadedModel(IBatchModel model, ModelRuntime runtime, string description, IReadOnlyDictionary<string, string> metadata, OnnxModel? onnx, string? metadataNote = null)
     {
         Model = model;
         Runtime = runtime;
         Description = description;
         Metadata = metadata;
+        MetadataNote = metadataNote;
         _onnx = onnx;
     }
 
@@ -35,13 +37,23 @@ internal sealed class LoadedModel : IDisposable
     /// <summary>The model's metadata properties.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Why <see cref="Metadata"/> is empty when the format has none (a LightGBM text model), for errors about a missing entry; else null.</summary>
+    public string? MetadataNote { get; }
+
     /// <summary>
     /// Loads <paramref name="path"/> for <paramref name="requested"/>. Throws <see cref="DataSourceException"/> naming
     /// the file when it is missing or unusable, and <see cref="UnsupportedGraphException"/> when the native runtime was
-    /// required and the graph is not one it evaluates.
+    /// required and the graph is not one it evaluates. A LightGBM text model (see <see cref="LightGbmTextModel.IsLightGbmText"/>)
+    /// is converted to ONNX in memory for <paramref name="inputWidth"/> inputs (default: the features it was trained
+    /// on) and then runs like an ONNX file, so every runtime evaluates the same graph.
     /// </summary>
-    public static LoadedModel Load(string path, PredictionTask task, ModelRuntime requested, int threads)
+    public static LoadedModel Load(string path, PredictionTask task, ModelRuntime requested, int threads, int? inputWidth = null)
     {
+        if (File.Exists(path) && LightGbmTextModel.IsLightGbmText(path))
+        {
+            return LoadLightGbm(path, task, requested, threads, inputWidth);
+        }
+
         string? reason = null;
         if (requested != ModelRuntime.OnnxRuntime)
         {
@@ -84,4 +96,28 @@ internal sealed class LoadedModel : IDisposable
     }
 
     public void Dispose() => _onnx?.Dispose();
+
+    private static LoadedModel LoadLightGbm(string path, PredictionTask task, ModelRuntime requested, int threads, int? inputWidth)
+    {
+        const string origin = "LightGBM text model";
+        const string note = "it is a LightGBM text model, which carries no metadata: give bound.delta in the spec instead of bound.deltaMetadata";
+        var lightGbm = LightGbmTextModel.Load(path);
+        if (lightGbm.Task != task)
+        {
+            throw new DataSourceException(path, $"'{path}' is a {(lightGbm.Task == PredictionTask.Regression ? "regression" : "binary classification")} LightGBM model "
+                + $"(objective '{lightGbm.Objective}') but the pipeline's task is {task.ToString().ToLowerInvariant()}.");
+        }
+
+        var bytes = lightGbm.ToOnnx(inputWidth ?? lightGbm.FeatureCount);
+        var empty = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (requested != ModelRuntime.OnnxRuntime)
+        {
+            // Our own exporter writes only graphs the native evaluator compiles.
+            var native = NativeModel.Compile(ModelProto.Parser.ParseFrom(bytes), task);
+            return new LoadedModel(native, ModelRuntime.Native, $"native {native.Summary} ({origin}, {lightGbm.Trees.Trees.Count} trees)", empty, null, note);
+        }
+
+        var onnx = OnnxModel.Load(bytes, path, task, new OnnxModelOptions(threads));
+        return new LoadedModel(onnx, ModelRuntime.OnnxRuntime, $"ONNX Runtime ({origin}, {lightGbm.Trees.Trees.Count} trees, converted to ONNX)", empty, onnx, note);
+    }
 }

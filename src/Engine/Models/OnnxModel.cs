@@ -76,12 +76,24 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     /// <summary>Loads <paramref name="path"/>; throws <see cref="DataSourceException"/> naming the file when it is missing or unusable.</summary>
     public static OnnxModel Load(string path, PredictionTask task, OnnxModelOptions? options = null)
     {
-        options ??= new OnnxModelOptions();
         if (!File.Exists(path))
         {
             throw new DataSourceException(path, $"Model file '{path}' does not exist.");
         }
 
+        return Create(path, task, options, sessionOptions => new InferenceSession(path, sessionOptions));
+    }
+
+    /// <summary>
+    /// Loads an ONNX model held in memory (for example one converted from another format on load); errors name
+    /// <paramref name="path"/>, the file it came from.
+    /// </summary>
+    internal static OnnxModel Load(byte[] model, string path, PredictionTask task, OnnxModelOptions? options = null) =>
+        Create(path, task, options, sessionOptions => new InferenceSession(model, sessionOptions));
+
+    private static OnnxModel Create(string path, PredictionTask task, OnnxModelOptions? options, Func<SessionOptions, InferenceSession> open)
+    {
+        options ??= new OnnxModelOptions();
         var sessionOptions = new SessionOptions
         {
             IntraOpNumThreads = Math.Max(1, options.IntraOpThreads),
@@ -92,7 +104,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
         InferenceSession session;
         try
         {
-            session = new InferenceSession(path, sessionOptions);
+            session = open(sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {

@@ -96,7 +96,7 @@ internal static class PipelineLoader
                     if (!model.Metadata.TryGetValue(key, out var text)
                         || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out delta) || !(delta >= 0))
                     {
-                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{definition.ModelFile}' has no non-negative number in metadata entry '{key}'.");
+                        throw new PipelineSpecException(file, "$.bound.deltaMetadata", $"model '{definition.ModelFile}' has no non-negative number in metadata entry '{key}'{(model.MetadataNote is { } note ? $": {note}" : "")}.");
                     }
                 }
             }
@@ -125,7 +125,7 @@ internal static class PipelineLoader
         LoadedModel model;
         try
         {
-            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads);
+            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads, definition.Inputs.Count);
         }
         catch (DataSourceException e)
         {
