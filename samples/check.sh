@@ -20,12 +20,15 @@ fail() { echo "samples/check.sh: $*" >&2; failures=$((failures + 1)); }
 version=$(sed -n 's:.*<VersionPrefix>\s*\([^<[:space:]]*\)\s*</VersionPrefix>.*:\1:p' src/Directory.Build.props | head -1)
 [ -n "$version" ] || { echo "samples/check.sh: no <VersionPrefix> in src/Directory.Build.props" >&2; exit 1; }
 
-# 1. The packages. A library is packable unless it is the Host (src/Directory.Build.props).
+# 1. The packages: one per project under src/ that MSBuild calls packable (src/Directory.Build.props), as packed.
 ids=()
 for project in src/*/*.csproj; do
-  id=$(basename "$project" .csproj)
-  [ "$id" = "Biathlon.Host" ] || ids+=("$id")
+  packable=$(dotnet msbuild "$project" -getProperty:IsPackable -p:Configuration=Release 2>/dev/null | tr -d '[:space:]')
+  [ "$packable" = "true" ] && ids+=("$(basename "$project" .csproj)")
 done
+[ ${#ids[@]} -gt 0 ] || fail "no packable project under src/"
+grep -qxF Biathlon.Engine <<<"$(printf '%s\n' "${ids[@]}")" || fail "Biathlon.Engine is not packable"
+
 for id in "${ids[@]}"; do
   nupkg="$feed/$id.$version.nupkg"; snupkg="$feed/$id.$version.snupkg"
   if [ ! -f "$nupkg" ] || [ ! -f "$snupkg" ]; then fail "$id: $nupkg or $snupkg is missing (run scripts/pack.sh)"; continue; fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packs every library under src/ (Release) into NuGet packages: a .nupkg and a .snupkg (symbols) per library, the
 # version from src/Directory.Build.props. Which projects are packages is what MSBuild says (IsPackable: every src
-# library; the Host is an application). Idempotent: a package of the same id already in OUT is replaced. Built as a CI
-# build (ContinuousIntegrationBuild: source paths in the PDBs read /_/, so the same commit packs the same assemblies on
-# any machine). Prints the package files.
+# library; the Host is an application). Idempotent: a package of the same id already in OUT is replaced. Reproducible:
+# built as a CI build (ContinuousIntegrationBuild: source paths in the PDBs read /_/), and every file in the archives
+# dated at the last commit (SOURCE_DATE_EPOCH, NuGet's DeterministicTimestamp), so the same commit packs the same bytes
+# on any machine. Prints the package files.
 #
 # usage: scripts/pack.sh [OUT]        OUT defaults to artifacts/packages (git-ignored)
 set -euo pipefail
@@ -12,6 +13,11 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${1:-$repo/artifacts/packages}
 case "$out" in -h|--help) sed -n '2,8p' "$0"; exit 0 ;; esac
 mkdir -p "$out"; out=$(cd "$out" && pwd)
+
+# The archive's file dates: SOURCE_DATE_EPOCH when set, else the last commit's time (none outside a git checkout).
+if [ -z "${SOURCE_DATE_EPOCH:-}" ] && epoch=$(git -C "$repo" log -1 --format=%ct 2>/dev/null) && [ -n "$epoch" ]; then
+  export SOURCE_DATE_EPOCH=$epoch
+fi
 
 projects=()
 for project in "$repo"/src/*/*.csproj; do
@@ -22,6 +28,12 @@ if [ ${#projects[@]} -eq 0 ]; then
   echo "scripts/pack.sh: no packable project under src/" >&2
   exit 1
 fi
+
+# A Release build of the same sources without ContinuousIntegrationBuild looks up to date to MSBuild (it compares
+# files, not properties) but holds machine paths: clean first, so the packages hold this build's assemblies.
+for project in "${projects[@]}"; do
+  dotnet clean "$project" -c Release --nologo -v q >/dev/null
+done
 
 for project in "${projects[@]}"; do
   id=$(basename "$project" .csproj)
