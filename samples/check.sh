@@ -50,7 +50,8 @@ for id in "${ids[@]}"; do
     [ -n "$dependency" ] || continue
     grep -qF "version=\"$version\"" <<<"$dependency" || fail "$id: $dependency is not at version $version"
   done < <(grep -oE '<dependency id="Biathlon\.[^"]*"[^>]*>' <<<"$nuspec")
-  unzip -Z1 "$snupkg" | grep -qxF "lib/net10.0/$id.pdb" || fail "$id: the symbols package lacks lib/net10.0/$id.pdb"
+  symbols=$(unzip -Z1 "$snupkg")   # not piped into grep -q: under pipefail, unzip's SIGPIPE would read as a miss
+  grep -qxF "lib/net10.0/$id.pdb" <<<"$symbols" || fail "$id: the symbols package lacks lib/net10.0/$id.pdb"
 done
 engine_nuspec=$(unzip -p "$feed/Biathlon.Engine.$version.nupkg" Biathlon.Engine.nuspec 2>/dev/null)
 for dependency in Biathlon.Planner Biathlon.Sampling Microsoft.ML.OnnxRuntime; do
