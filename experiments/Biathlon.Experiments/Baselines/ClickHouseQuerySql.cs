@@ -45,7 +45,8 @@ internal sealed class ClickHouseQuerySql
         _filters = string.Concat(query.Filters.Select(f => " AND " + Filter(f)));
         _exactSelect = string.Join(", ", query.Aggregates.Select((a, i) => ExactAggregate(a.Spec, i)));
 
-        // Partials: count() first, then per moment column count, Σx, Σx², Σx³, Σx⁴, then per quantile column its values.
+        // Partials: count() first, then per moment column its count and Σd, Σd², Σd³, Σd⁴ of d = x − (the column's
+        // table mean), then per quantile column its values.
         MomentColumns = query.Aggregates.Where(a => a.Spec.Column is not null && a.Spec.Op is AggregateOp.Count or AggregateOp.Sum
                 or AggregateOp.Avg or AggregateOp.Var or AggregateOp.Std)
             .Select(a => a.Spec.Column!).Distinct(StringComparer.Ordinal).ToArray();
@@ -54,8 +55,8 @@ internal sealed class ClickHouseQuerySql
         var partials = new List<string> { "count()" };
         foreach (var column in MomentColumns)
         {
-            var x = Numeric(column);
-            partials.Add($"count({x})");
+            var x = $"({Numeric(column)} - ({ClickHouseSql.Double(table.Means[column])}))";
+            partials.Add($"count({ClickHouseSql.Quote(column)})");
             partials.Add($"sum({x})");
             partials.Add($"sum({x} * {x})");
             partials.Add($"sum({x} * {x} * {x})");
@@ -69,7 +70,10 @@ internal sealed class ClickHouseQuerySql
     /// <summary>The query.</summary>
     public QueryDefinition Query { get; }
 
-    /// <summary>Columns whose moments the partial statement returns, in its order.</summary>
+    /// <summary>The table queried.</summary>
+    public ClickHouseTable Table => _table;
+
+    /// <summary>Columns whose shifted power sums the partial statement returns, in its order.</summary>
     public IReadOnlyList<string> MomentColumns { get; }
 
     /// <summary>Columns whose values the partial statement returns (for quantiles), after the moments.</summary>

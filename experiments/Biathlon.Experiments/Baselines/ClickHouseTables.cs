@@ -8,8 +8,12 @@ using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Experiments.Baselines;
 
-/// <summary>A pipeline table as loaded into ClickHouse: its name, partition count and each column's engine type.</summary>
-internal sealed record ClickHouseTable(string Name, int Partitions, string? TimeColumn, IReadOnlyDictionary<string, ColumnType> Columns)
+/// <summary>
+/// A pipeline table as loaded into ClickHouse: its name, partition count, each column's engine type, and each numeric
+/// column's mean over the table (0 when it has no value), the shift of the approximate baseline's power sums.
+/// </summary>
+internal sealed record ClickHouseTable(
+    string Name, int Partitions, string? TimeColumn, IReadOnlyDictionary<string, ColumnType> Columns, IReadOnlyDictionary<string, double> Means)
 {
     /// <summary>The partition id column added to every table (the first key of its sort order).</summary>
     public const string PartitionColumn = "__pid";
@@ -65,7 +69,20 @@ internal static class ClickHouseTables
             using var body = new TsvContent(raw, table.TimeColumn, table.Partitions, table.Seed);
             await server.InsertAsync($"INSERT INTO {name} FORMAT TabSeparated", body, cancellationToken).ConfigureAwait(false);
             progress?.Report($"clickhouse: table '{table.Name}' loaded ({body.Rows:N0} rows, {table.Partitions} partitions, seed {table.Seed})");
-            tables[table.Name] = new ClickHouseTable(table.Name, table.Partitions, table.TimeColumn, columns);
+
+            var numeric = raw.Schema.Columns.Where(c => c.Type != ColumnType.String).Select(c => c.Name).ToArray();
+            var means = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (numeric.Length > 0)
+            {
+                var sql = $"SELECT {string.Join(", ", numeric.Select(c => $"avg(toFloat64({ClickHouseSql.Quote(c)}))"))} FROM {name}";
+                var values = ClickHouseSql.ParseRow(await server.QueryAsync(sql, cancellationToken).ConfigureAwait(false), numeric.Length, sql);
+                for (var i = 0; i < numeric.Length; i++)
+                {
+                    means[numeric[i]] = double.IsFinite(values[i]) ? values[i] : 0;
+                }
+            }
+
+            tables[table.Name] = new ClickHouseTable(table.Name, table.Partitions, table.TimeColumn, columns, means);
         }
 
         return tables;
