@@ -115,6 +115,13 @@ public sealed class ClickHouseApproximate
         _row = new float[_definition.Inputs.Count];
     }
 
+    /// <summary>Serves <paramref name="request"/> with a seed digested from its field values and the planner's seed.</summary>
+    public ClickHouseApproxResult Predict(IReadOnlyDictionary<string, object?> request)
+    {
+        _request.Read(request);
+        return Predict(request, _request.Digest(_planner.Seed));
+    }
+
     /// <summary>
     /// Serves <paramref name="request"/>; <paramref name="seed"/> draws the partitions' start per query and the QMC
     /// designs (the same seed replays the same answer).

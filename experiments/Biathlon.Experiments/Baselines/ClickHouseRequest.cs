@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Biathlon.Engine.Runtime;
 using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Numerics;
 
 namespace Biathlon.Experiments.Baselines;
 
@@ -68,6 +69,34 @@ internal sealed class ClickHouseRequest
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A digest of the parsed field values mixed with <paramref name="seed"/>: the same request gets the same seed, different
+    /// requests unrelated ones (FNV-1a over the values' bits and characters, then SplitMix64).
+    /// </summary>
+    public ulong Digest(ulong seed)
+    {
+        var hash = 14695981039346656037UL;
+        void Add(ulong value)
+        {
+            for (var b = 0; b < 8; b++)
+            {
+                hash = (hash ^ ((value >> (8 * b)) & 0xFF)) * 1099511628211UL;
+            }
+        }
+
+        for (var i = 0; i < Integers.Length; i++)
+        {
+            Add((ulong)Integers[i]);
+            Add((ulong)BitConverter.DoubleToInt64Bits(Numbers[i]));
+            foreach (var ch in Strings[i] ?? "")
+            {
+                Add(ch);
+            }
+        }
+
+        return SplitMix64.Hash(seed, hash);
     }
 
     /// <summary>Model input <paramref name="input"/> when it is a request feature, as the engine computes it.</summary>
