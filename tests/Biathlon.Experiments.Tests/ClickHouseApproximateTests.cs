@@ -74,12 +74,12 @@ public sealed class ClickHouseApproximateTests(ClickHouseServerFixture fixture, 
             within += Math.Abs(result.Value - exact) <= engine.Delta ? 1 : 0;
             early += result.Stop == StopReason.BoundMet && result.MeanFraction < 0.5 ? 1 : 0;
             rounds += result.Rounds;
-            Assert.Equal(result, approximate.Predict(requests[i], seed: (ulong)i) with
-            {
-                Sampling = result.Sampling,
-                Propagation = result.Propagation,
-                Planning = result.Planning,
-            });
+
+            // The same seed replays the same partitions and designs (sums may differ in the last bits if the server
+            // merged parts in between, so the value is compared to a tolerance).
+            var again = approximate.Predict(requests[i], seed: (ulong)i);
+            Assert.Equal((result.Stop, result.Rounds, result.MeanFraction, result.Statements), (again.Stop, again.Rounds, again.MeanFraction, again.Statements));
+            Assert.Equal(result.Value, again.Value, 6);
         }
 
         output.WriteLine($"within δ = {engine.Delta:F3}: {within}/{requests.Length}; stopped early: {early}");
