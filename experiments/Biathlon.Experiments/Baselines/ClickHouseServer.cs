@@ -39,6 +39,12 @@ public sealed class ClickHouseServer : IDisposable
     /// <summary>The loopback HTTP port the server listens on.</summary>
     public int HttpPort { get; }
 
+    /// <summary>The server's process id.</summary>
+    public int ProcessId { get; private init; }
+
+    /// <summary>The server's folder (config, users, data, logs), deleted on dispose.</summary>
+    public string Folder => _folder;
+
     /// <summary>Statements run with this many threads (default 1: one core per request, as the other exact baselines).</summary>
     public int MaxThreads { get; set; } = 1;
 
@@ -63,12 +69,21 @@ public sealed class ClickHouseServer : IDisposable
     /// <summary>
     /// Starts a server and waits (up to <paramref name="timeout"/>, default 60 s) until it answers <c>/ping</c>.
     /// Throws <see cref="ClickHouseUnavailableException"/> when the binary is missing ("install clickhouse-server") or
-    /// the server exits or does not answer in time (its log is quoted).
+    /// the server exits or does not answer in time (its log is quoted). The server is also killed when this process
+    /// exits without disposing it.
     /// </summary>
-    public static async Task<ClickHouseServer> StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <param name="timeout">How long to wait for <c>/ping</c>.</param>
+    /// <param name="binary">The server binary; null looks it up (<see cref="FindBinary"/>).</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public static async Task<ClickHouseServer> StartAsync(TimeSpan? timeout = null, string? binary = null, CancellationToken cancellationToken = default)
     {
-        var binary = FindBinary() ?? throw new ClickHouseUnavailableException(
-            $"'{BinaryName}' was not found on PATH; install clickhouse-server (apt-get install -y clickhouse-server) to run the ClickHouse baselines.");
+        binary ??= FindBinary();
+        if (binary is null || !File.Exists(binary))
+        {
+            throw new ClickHouseUnavailableException(
+                $"'{binary ?? BinaryName}' was not found; install clickhouse-server (apt-get install -y clickhouse-server) to run the ClickHouse baselines.");
+        }
+
         var folder = Path.Combine(Path.GetTempPath(), $"biathlon-clickhouse-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.Combine(folder, "data"));
         Directory.CreateDirectory(Path.Combine(folder, "tmp"));
@@ -93,7 +108,8 @@ public sealed class ClickHouseServer : IDisposable
         process.BeginErrorReadLine();
 
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromMinutes(10) };
-        var server = new ClickHouseServer(process, http, folder, httpPort);
+        var server = new ClickHouseServer(process, http, folder, httpPort) { ProcessId = process.Id };
+        AppDomain.CurrentDomain.ProcessExit += server.OnProcessExit;
         try
         {
             await server.WaitForPingAsync(timeout ?? TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
@@ -164,6 +180,7 @@ public sealed class ClickHouseServer : IDisposable
         }
 
         _disposed = true;
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _http.Dispose();
         try
         {
@@ -191,6 +208,8 @@ public sealed class ClickHouseServer : IDisposable
         {
         }
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private string SettingsQuery(string? query)
     {
