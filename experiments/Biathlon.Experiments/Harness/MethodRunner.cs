@@ -60,7 +60,7 @@ public static class MethodRunner
             methods.Add(("duckdb", DuckDb));
         }
 
-        using var ownServer = options.ClickHouse && options.ClickHouseServer is null ? StartClickHouse(progress) : null;
+        using var ownServer = options.ClickHouse && options.ClickHouseServer is null ? TryStartClickHouse(progress) : null;
         var server = options.ClickHouse ? options.ClickHouseServer ?? ownServer : null;
         ClickHouseExactFeatures? clickHouseExact = null;
         ClickHouseApproximate? clickHouseApprox = null;
@@ -144,8 +144,11 @@ public static class MethodRunner
         return (Summarise(engine, recipe.Name, records), records);
     }
 
-    /// <summary>A server for this call, or null (with the reason reported) when none can start here.</summary>
-    private static ClickHouseServer? StartClickHouse(IProgress<string>? progress)
+    /// <summary>
+    /// Starts a ClickHouse server for the ClickHouse methods (pass it as <see cref="Options.ClickHouseServer"/> to every
+    /// pipeline of a run, and dispose it after), or returns null, with the reason reported, when none can start here.
+    /// </summary>
+    public static ClickHouseServer? TryStartClickHouse(IProgress<string>? progress)
     {
         try
         {
