@@ -14,11 +14,28 @@ namespace Biathlon.Experiments.Harness;
 /// feature cache. A method that follows another on the same request finds its rows in the CPU caches, so the order is
 /// drawn at random per request (seeded): each method follows each other equally often. (A fixed rotation keeps the
 /// cyclic order, so one method would always follow the same one: biathlon right after exact read warm rows.)
+/// With <see cref="Options.ClickHouse"/> on, the ClickHouse baselines run too (<see cref="ClickHouseExact"/> and
+/// <see cref="ClickHouseApprox"/>): the pipeline's tables are loaded into a ClickHouse server, the one in
+/// <see cref="Options.ClickHouseServer"/> (shared by every pipeline of a run) or one started for this call and stopped
+/// after it. When no server can start (not installed), both are skipped with a progress line, never replaced.
 /// </summary>
 public static class MethodRunner
 {
+    /// <summary>Method name of the exact ClickHouse baseline (one SQL statement per feature query).</summary>
+    public const string ClickHouseExact = "clickhouse-exact";
+
+    /// <summary>Method name of the original system's approximation on ClickHouse (partition-id ranges, our planner).</summary>
+    public const string ClickHouseApprox = "clickhouse-approx";
+
     /// <summary>Which methods to run.</summary>
-    public sealed record Options(bool DuckDb = true, bool StaleCache = true, int WarmUp = 10, int Seed = 0);
+    /// <param name="DuckDb">Run the DuckDB exact baseline.</param>
+    /// <param name="StaleCache">Run the stale feature cache (accuracy only).</param>
+    /// <param name="WarmUp">Requests served by every method before the measured ones.</param>
+    /// <param name="Seed">Seed of the per-request method order.</param>
+    /// <param name="ClickHouse">Run clickhouse-exact and clickhouse-approx (default off: they need clickhouse-server).</param>
+    /// <param name="ClickHouseServer">A running server to load the tables into (not disposed here); null starts one per call.</param>
+    public sealed record Options(
+        bool DuckDb = true, bool StaleCache = true, int WarmUp = 10, int Seed = 0, bool ClickHouse = false, ClickHouseServer? ClickHouseServer = null);
 
     private delegate (double Value, int Rounds, double Fraction, double SamplingMs, double PropagationMs, double PlanningMs, string Stop) Method(HarnessRequest request);
 
@@ -41,6 +58,36 @@ public static class MethodRunner
         if (duck is not null)
         {
             methods.Add(("duckdb", DuckDb));
+        }
+
+        using var ownServer = options.ClickHouse && options.ClickHouseServer is null ? TryStartClickHouse(progress) : null;
+        var server = options.ClickHouse ? options.ClickHouseServer ?? ownServer : null;
+        ClickHouseExactFeatures? clickHouseExact = null;
+        ClickHouseApproximate? clickHouseApprox = null;
+        if (server is not null)
+        {
+            var pipeline = ClickHousePipeline.LoadAsync(server, definition, progress).GetAwaiter().GetResult();
+            clickHouseExact = new ClickHouseExactFeatures(pipeline);
+            clickHouseApprox = new ClickHouseApproximate(pipeline, model, engine.Delta);
+            methods.Add((ClickHouseExact, ClickHouseExactMethod));
+            methods.Add((ClickHouseApprox, ClickHouseApproxMethod));
+        }
+
+        // ClickHouse computes the features with one statement per query over HTTP; the model then runs once.
+        (double, int, double, double, double, double, string) ClickHouseExactMethod(HarnessRequest r)
+        {
+            var start = Stopwatch.GetTimestamp();
+            clickHouseExact!.ComputeFeatures(r.Fields, features);
+            var computed = Stopwatch.GetTimestamp();
+            model.EvaluateRowMajor(features, 1, output);
+            return (output[0], 1, 1, Stopwatch.GetElapsedTime(start, computed).TotalMilliseconds, Stopwatch.GetElapsedTime(computed).TotalMilliseconds, 0, "SQL");
+        }
+
+        (double, int, double, double, double, double, string) ClickHouseApproxMethod(HarnessRequest r)
+        {
+            var result = clickHouseApprox!.Predict(r.Fields);
+            return (result.Value, result.Rounds, result.MeanFraction, result.Sampling.TotalMilliseconds, result.Propagation.TotalMilliseconds,
+                result.Planning.TotalMilliseconds, result.Stop.ToString());
         }
 
         // DuckDB computes the features in SQL; the model then runs on them once, as in exact serving.
@@ -95,6 +142,23 @@ public static class MethodRunner
         }
 
         return (Summarise(engine, recipe.Name, records), records);
+    }
+
+    /// <summary>
+    /// Starts a ClickHouse server for the ClickHouse methods (pass it as <see cref="Options.ClickHouseServer"/> to every
+    /// pipeline of a run, and dispose it after), or returns null, with the reason reported, when none can start here.
+    /// </summary>
+    public static ClickHouseServer? TryStartClickHouse(IProgress<string>? progress)
+    {
+        try
+        {
+            return ClickHouseServer.StartAsync().GetAwaiter().GetResult();
+        }
+        catch (ClickHouseUnavailableException e)
+        {
+            progress?.Report($"clickhouse: skipping {ClickHouseExact} and {ClickHouseApprox}: {e.Message}");
+            return null;
+        }
     }
 
     private static (double, int, double, double, double, double, string) FromEngine(BiathlonEngine engine, PredictionResult result)

@@ -391,6 +391,8 @@ public static class Plots
         ReportMethods.Fixed20 => Color.FromHex("#2ca02c"),
         ReportMethods.DuckDb => Color.FromHex("#9467bd"),
         ReportMethods.StaleCache => Color.FromHex("#8c564b"),
+        ReportMethods.ClickHouseExact => Color.FromHex("#bcbd22"),
+        ReportMethods.ClickHouseApprox => Color.FromHex("#e377c2"),
         _ => Color.FromHex("#17becf"),
     };
 

@@ -12,8 +12,10 @@ internal static class ReportMethods
     public const string Fixed20 = "fixed-20%";
     public const string DuckDb = "duckdb";
     public const string StaleCache = "stale-cache";
+    public const string ClickHouseExact = Harness.MethodRunner.ClickHouseExact;
+    public const string ClickHouseApprox = Harness.MethodRunner.ClickHouseApprox;
 
-    private static readonly string[] s_order = [Exact, Biathlon, BiathlonNoShortcut, Fixed5, Fixed20, DuckDb, StaleCache];
+    private static readonly string[] s_order = [Exact, Biathlon, BiathlonNoShortcut, Fixed5, Fixed20, DuckDb, ClickHouseExact, ClickHouseApprox, StaleCache];
 
     /// <summary>Position of a method in the report; unknown methods go last, in the order they came.</summary>
     public static int Rank(string method)
