@@ -40,10 +40,13 @@ public sealed class BiathlonEngine : IDisposable
     /// <summary>The validated pipeline spec.</summary>
     public PipelineDefinition Definition => _pipeline.Definition;
 
-    /// <summary>δ in force: the spec's, or the model metadata value it names.</summary>
+    /// <summary>
+    /// δ in force: the spec's, or the model metadata value it names; NaN when each request gives its own δ
+    /// (<c>bound.deltaField</c>, reported per result as <see cref="PredictionResult.RequestedDelta"/>).
+    /// </summary>
     public double Delta => _pipeline.Delta;
 
-    /// <summary>Model input names, in column order.</summary>
+    /// <summary>Model input names, in column order: one-hot features expanded (<c>location=Seattle</c>, …, <c>location=&lt;other&gt;</c>).</summary>
     public IReadOnlyList<string> InputNames { get; }
 
     /// <summary>True when a model is loaded (false with <see cref="EngineOptions.LoadModel"/> off).</summary>

@@ -41,7 +41,11 @@ public sealed class PredictionResult
     /// </summary>
     public required double Delta { get; init; }
 
-    /// <summary>δ as requested: relative to |ŷ| for <see cref="BoundKind.RelativeError"/>, else equal to <see cref="Delta"/>.</summary>
+    /// <summary>
+    /// δ as requested for this request (<see cref="PredictOptions.Delta"/>, else the request's δ field when the pipeline
+    /// has <c>bound.deltaField</c>, else the pipeline's): relative to |ŷ| for <see cref="BoundKind.RelativeError"/>, else
+    /// equal to <see cref="Delta"/>.
+    /// </summary>
     public required double RequestedDelta { get; init; }
 
     /// <summary>τ that was required.</summary>

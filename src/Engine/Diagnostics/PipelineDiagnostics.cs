@@ -41,7 +41,7 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
         var context = _pipeline.RentContext();
         try
         {
-            var values = context.Values.Read(request);
+            var values = _pipeline.ReadRequest(context, request);
             var seed = values.Digest(definition.Planner.Seed);
             for (var q = 0; q < _pipeline.Queries.Length; q++)
             {
@@ -49,7 +49,7 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
                 context.OpenCursor(q, query, values, _pipeline.EstimatorOptions, RequestStreams.PartitionOrder(seed, q)).WidenToPartitions(query.Partitions);
             }
 
-            _loop.FillFeatures(context, values);
+            _loop.FillFeatures(context);
             for (var i = 0; i < definition.Inputs.Count; i++)
             {
                 features[i] = (float)context.Features[i].Value;

@@ -27,14 +27,13 @@ internal sealed class LoadedPipeline : IDisposable
         Partitions = definition.Tables[0].Partitions;
         var requestGroup = queries.Length;
         GroupOfInput = new int[definition.Inputs.Count];
-        FieldOfInput = new int[definition.Inputs.Count];
         for (var i = 0; i < GroupOfInput.Length; i++)
         {
             var input = definition.Inputs[i];
             GroupOfInput[i] = input.Query >= 0 ? input.Query : requestGroup;
-            FieldOfInput[i] = input.Field is { } field ? IndexOfField(definition.Request, field) : -1;
         }
 
+        RequestInputs = new RequestInputs(definition);
         var planner = definition.Planner;
         EstimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport);
         PropagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples);
@@ -72,17 +71,17 @@ internal sealed class LoadedPipeline : IDisposable
     /// <summary>The model evaluator (native or ONNX Runtime); null when loaded without a model.</summary>
     public LoadedModel? Model { get; }
 
-    /// <summary>δ in force: the spec's, or the model metadata value it names.</summary>
+    /// <summary>δ in force: the spec's, or the model metadata value it names; NaN when each request gives its own (<c>bound.deltaField</c>).</summary>
     public double Delta { get; }
+
+    /// <summary>The request's own model inputs and δ, computed once per request.</summary>
+    public RequestInputs RequestInputs { get; }
 
     /// <summary>The partition count P shared by every table (the planner's 1/P grid).</summary>
     public int Partitions { get; }
 
     /// <summary>Each model input's propagation group: its query, or one group for all request fields (index = query count).</summary>
     public int[] GroupOfInput { get; }
-
-    /// <summary>Each model input's request field index; -1 for an aggregate.</summary>
-    public int[] FieldOfInput { get; }
 
     public EstimatorOptions EstimatorOptions { get; }
 
@@ -96,7 +95,19 @@ internal sealed class LoadedPipeline : IDisposable
         _contexts.TryTake(out var context)
             ? context
             : new RequestContext(
-                Definition.Request, Queries.Length, Definition.Inputs.Count, GroupOfInput, PropagationOptions, Definition.Planner.Policy, Definition.Planner.Seed);
+                Definition.Request, Queries.Length, Definition.Inputs.Count, GroupOfInput, PropagationOptions, Definition.Planner.Policy, Definition.Planner.Seed,
+                RequestInputs.Categoricals);
+
+    /// <summary>
+    /// Parses <paramref name="request"/> into the context (fills applied), computes its own model inputs and checks its
+    /// δ: everything a request is refused for before any query is bound. Throws <see cref="RequestException"/>.
+    /// </summary>
+    public RequestValues ReadRequest(RequestContext context, IReadOnlyDictionary<string, object?> request)
+    {
+        var values = context.Values.Read(request);
+        RequestInputs.Compute(values, context.RequestInputValues, context.CategoryCodes);
+        return values;
+    }
 
     /// <summary>Pools the context with its cursors: the next request restarts them (<see cref="RequestContext.OpenCursor"/>).</summary>
     public void ReturnContext(RequestContext context) => _contexts.Add(context);
@@ -114,19 +125,6 @@ internal sealed class LoadedPipeline : IDisposable
         {
             table.Dispose();
         }
-    }
-
-    private static int IndexOfField(IReadOnlyList<RequestFieldDefinition> request, string name)
-    {
-        for (var i = 0; i < request.Count; i++)
-        {
-            if (request[i].Name == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ internal static class PipelineLoader
 
         var cache = options.CacheDirectory ?? Path.Combine(definition.Folder, ".cache");
         var tables = new Dictionary<string, PartitionedTable>(StringComparer.Ordinal);
+        var keyValues = new Dictionary<string, Dictionary<string, long[]>>(StringComparer.Ordinal);
         var queries = new CompiledQuery[definition.Queries.Count];
         LoadedModel? model = null;
         try
@@ -53,7 +54,8 @@ internal static class PipelineLoader
 
                 try
                 {
-                    tables[table.Name] = await TableCache.OpenAsync(table, layouts, CensusColumnsFor(definition, table), cache, options.Progress, cancellationToken)
+                    (tables[table.Name], keyValues[table.Name]) = await TableCache.OpenAsync(
+                        table, layouts, CensusColumnsFor(definition, table), KeyValueColumnsFor(definition, table.Name), cache, options.Progress, cancellationToken)
                         .ConfigureAwait(false);
                 }
                 catch (SchemaException e) when (table.Census.Columns?.Contains(e.Column) == true)
@@ -78,7 +80,8 @@ internal static class PipelineLoader
                 SpecDataChecks.Check(definition, query, table);
                 try
                 {
-                    queries[q] = new CompiledQuery(query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request);
+                    queries[q] = new CompiledQuery(
+                        query, table, table.FindLayout(query.Keys.Select(k => k.Key).ToArray()), definition.Request, keyValues[query.Table]);
                 }
                 catch (Exception e) when (e is SchemaException or QueryException)
                 {
@@ -87,7 +90,8 @@ internal static class PipelineLoader
                 }
             }
 
-            double delta = definition.Bound.Delta ?? 0;
+            // With δ per request (bound.deltaField) the pipeline has none of its own.
+            double delta = definition.Bound.DeltaField is not null ? double.NaN : definition.Bound.Delta ?? 0;
             if (options.LoadModel)
             {
                 model = LoadModel(definition, options.Progress);
@@ -140,8 +144,11 @@ internal static class PipelineLoader
         if (model.Model.InputWidth != definition.Inputs.Count)
         {
             model.Dispose();
+            var oneHot = definition.Inputs.Any(i => i.Transform == RequestTransform.OneHot)
+                ? $" (one-hot features expanded: {string.Join(", ", definition.Inputs.Select(i => i.Name))})"
+                : "";
             throw new PipelineSpecException(definition.SpecFile, "$.inputs",
-                $"the model takes {model.Model.InputWidth} inputs but the spec lists {definition.Inputs.Count}.");
+                $"the model takes {model.Model.InputWidth} inputs but the spec lists {definition.Inputs.Count}{oneHot}.");
         }
 
         progress?.Report($"model: {model.Description}");
@@ -179,6 +186,14 @@ internal static class PipelineLoader
 
         return chosen;
     }
+
+    /// <summary>
+    /// The key columns whose values the engine keeps to tell an unknown key value (docs/pipelines.md, Request values):
+    /// those a query keys on together with others, since a layout's groups are their combinations. The table cache
+    /// keeps them for the non-string ones; a string column's dictionary and a single key's groups answer without them.
+    /// </summary>
+    private static List<string> KeyValueColumnsFor(PipelineDefinition definition, string table) =>
+        definition.Queries.Where(q => q.Table == table && q.Keys.Count > 1).SelectMany(q => q.Keys.Select(k => k.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
 
     private static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)
     {

@@ -15,9 +15,12 @@ namespace Biathlon.Engine.Runtime;
 internal sealed class RequestContext : IDisposable
 {
     public RequestContext(
-        IReadOnlyList<RequestFieldDefinition> request, int queries, int inputs, int[] groupOfInput, PropagationOptions propagation, string policy, ulong seed)
+        IReadOnlyList<RequestFieldDefinition> request, int queries, int inputs, int[] groupOfInput, PropagationOptions propagation, string policy, ulong seed,
+        int categoricals)
     {
         Values = new RequestValues(request);
+        RequestInputValues = new double[inputs];
+        CategoryCodes = new int[categoricals];
         Cursors = new SampleCursor[queries];
         EstimatedRows = new long[queries];
         Plan = new int[queries];
@@ -41,6 +44,12 @@ internal sealed class RequestContext : IDisposable
 
     /// <summary>The request being served, parsed (overwritten by the next).</summary>
     public RequestValues Values { get; }
+
+    /// <summary>The request's own model inputs (request features, one-hot columns included), by input index; aggregates' slots unused.</summary>
+    public double[] RequestInputValues { get; }
+
+    /// <summary>Scratch: each categorical feature's code for the request.</summary>
+    public int[] CategoryCodes { get; }
 
     /// <summary>Query q's cursor, set by <see cref="OpenCursor"/> and kept for the next request (null until the first).</summary>
     public SampleCursor[] Cursors { get; }

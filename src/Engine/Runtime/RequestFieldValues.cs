@@ -44,12 +44,17 @@ public static class RequestFieldValues
         _ => ToInteger(raw),
     };
 
-    /// <summary>A request feature: the field's numeric value, or a calendar part of a timestamp (microseconds).</summary>
+    /// <summary>A request feature: the field's numeric value, or a calendar part of a timestamp (microseconds). Categorical transforms take <see cref="Encode"/>.</summary>
     public static double Transform(RequestTransform transform, double number, long micros)
     {
         if (transform == RequestTransform.Value)
         {
             return number;
+        }
+
+        if (transform is RequestTransform.Code or RequestTransform.OneHot)
+        {
+            throw new ArgumentException($"Transform {transform} encodes a string: use {nameof(Encode)}.", nameof(transform));
         }
 
         var time = TimeValue.ToDateTime(micros);
@@ -60,6 +65,42 @@ public static class RequestFieldValues
             RequestTransform.DayOfYear => time.DayOfYear,
             _ => time.Hour * 60 + time.Minute,
         };
+    }
+
+    /// <summary>
+    /// A categorical input's value for the string <paramref name="value"/>: for <see cref="RequestTransform.Code"/> its
+    /// index in <see cref="InputDefinition.Categories"/>, for <see cref="RequestTransform.OneHot"/> 1 when it is this
+    /// input's <see cref="InputDefinition.Category"/>, else 0. A value outside the categories is coded as their count
+    /// when <see cref="InputDefinition.Unknown"/> is <see cref="UnknownCategory.Other"/>, and is a
+    /// <see cref="RequestException"/> naming the field when it is <see cref="UnknownCategory.Error"/>.
+    /// </summary>
+    public static double Encode(InputDefinition input, string value)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(value);
+        var categories = input.Categories
+            ?? throw new ArgumentException($"Input '{input.Name}' is not categorical (transform {input.Transform}).", nameof(input));
+        var code = -1;
+        for (var c = 0; c < categories.Count && code < 0; c++)
+        {
+            code = string.Equals(categories[c], value, StringComparison.Ordinal) ? c : -1;
+        }
+
+        if (code < 0)
+        {
+            code = input.Unknown == UnknownCategory.Other ? categories.Count : throw UnknownCategoryError(input, value);
+        }
+
+        return input.Transform == RequestTransform.OneHot ? (code == input.Category ? 1 : 0) : code;
+    }
+
+    /// <summary>The error for a string outside a categorical feature's categories (unknown "error").</summary>
+    internal static RequestException UnknownCategoryError(InputDefinition input, string value)
+    {
+        var categories = input.Categories!;
+        var shown = string.Join(", ", categories.Take(10).Select(c => $"'{c}'")) + (categories.Count > 10 ? $", … ({categories.Count} in all)" : "");
+        return new RequestException(input.Field!,
+            $"Unknown value '{value}' for request field '{input.Field}': it is not among the declared categories ({shown}).");
     }
 
     private static long? ParseTime(string text) =>

@@ -22,9 +22,9 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         var start = Stopwatch.GetTimestamp();
         var model = _pipeline.Model
             ?? throw new InvalidOperationException($"Pipeline '{_definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
-        var values = context.Values.Read(request);
+        var values = _pipeline.ReadRequest(context, request);
         var seed = values.Digest(_definition.Planner.Seed);
-        var bound = Bound(options);
+        var bound = Bound(options, values);
         var planner = _definition.Planner;
         var termination = new TerminationRule(bound, options?.MaxRounds ?? planner.MaxRounds, options?.Deadline);
         var fixedFraction = options?.FixedFraction;
@@ -95,7 +95,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
                 _pipeline.Costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
             }
 
-            FillFeatures(context, values);
+            FillFeatures(context);
             var t1 = Stopwatch.GetTimestamp();
             samplingTicks += t1 - t0;
             var partitionsRead = context.Plan.AsSpan(0, _pipeline.Queries.Length).ToArray();
@@ -223,10 +223,13 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         }
     }
 
-    private ErrorBound Bound(PredictOptions? options)
+    /// <summary>The request's bound: δ from the options, else the request's δ field, else the pipeline's.</summary>
+    private ErrorBound Bound(PredictOptions? options, RequestValues values)
     {
         var definition = _definition.Bound;
-        var delta = _definition.Task == PredictionTask.Classification ? 0 : options?.Delta ?? _pipeline.Delta;
+        var deltaField = _pipeline.RequestInputs.DeltaField;
+        var delta = _definition.Task == PredictionTask.Classification ? 0
+            : options?.Delta ?? (deltaField >= 0 ? values.Numbers[deltaField] : _pipeline.Delta);
         var tau = options?.Tau ?? definition.Tau;
         return definition.Kind switch
         {
@@ -236,8 +239,11 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         };
     }
 
-    /// <summary>Model inputs from the request and the cursors; an exact but undefined aggregate takes its fill value.</summary>
-    public void FillFeatures(RequestContext context, RequestValues values)
+    /// <summary>
+    /// Model inputs from the request (computed once, by <see cref="LoadedPipeline.ReadRequest"/>) and the cursors; an
+    /// exact but undefined aggregate takes its fill value.
+    /// </summary>
+    public void FillFeatures(RequestContext context)
     {
         var inputs = _definition.Inputs;
         for (var i = 0; i < inputs.Count; i++)
@@ -245,8 +251,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             var input = inputs[i];
             if (input.Query < 0)
             {
-                var field = _pipeline.FieldOfInput[i];
-                context.Features[i] = FeatureEstimate.Exact(RequestFieldValues.Transform(input.Transform, values.Numbers[field], values.Integers[field]));
+                context.Features[i] = FeatureEstimate.Exact(context.RequestInputValues[i]);
                 continue;
             }
 

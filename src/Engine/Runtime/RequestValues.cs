@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Biathlon.Engine.Specs;
 using Biathlon.Sampling.Numerics;
+using Biathlon.Sampling.Schema;
 
 namespace Biathlon.Engine.Runtime;
 
@@ -11,6 +12,12 @@ namespace Biathlon.Engine.Runtime;
 /// </summary>
 internal sealed class RequestValues
 {
+    /// <summary>The earliest timestamp a request may hold: <see cref="DateTime.MinValue"/>, in microseconds since 1970.</summary>
+    public static readonly long MinTimestamp = TimeValue.FromDateTime(DateTime.MinValue);
+
+    /// <summary>The latest timestamp a request may hold: <see cref="DateTime.MaxValue"/>, in microseconds since 1970.</summary>
+    public static readonly long MaxTimestamp = TimeValue.FromDateTime(DateTime.MaxValue);
+
     private readonly IReadOnlyList<RequestFieldDefinition> _schema;
 
     public RequestValues(IReadOnlyList<RequestFieldDefinition> schema)
@@ -59,14 +66,23 @@ internal sealed class RequestValues
         for (var i = 0; i < schema.Count; i++)
         {
             var field = schema[i];
-            if (!request.TryGetValue(field.Name, out var raw))
+            var present = request.TryGetValue(field.Name, out var raw);
+            if (!present || raw is null || raw is JsonElement { ValueKind: JsonValueKind.Null }
+                || (field.Type is RequestFieldType.Number or RequestFieldType.Integer && IsNaN(raw)))
             {
-                throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is missing.");
-            }
-
-            if (raw is JsonElement { ValueKind: JsonValueKind.Null } || raw is null)
-            {
-                throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is null.");
+                // A missing, null or NaN value takes the field's fill; without one it is refused (NaN below, by type).
+                if (field.Fill is { } fill)
+                {
+                    raw = fill;
+                }
+                else if (!present)
+                {
+                    throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is missing, and the field has no fill.");
+                }
+                else if (raw is null || raw is JsonElement { ValueKind: JsonValueKind.Null })
+                {
+                    throw new RequestException(field.Name, $"Request field '{field.Name}' ({field.Type}) is null, and the field has no fill.");
+                }
             }
 
             switch (field.Type)
@@ -93,6 +109,12 @@ internal sealed class RequestValues
                     break;
                 default:
                     values.Integers[i] = RequestFieldValues.ToTimestamp(raw) ?? throw WrongType(field, raw);
+                    if (values.Integers[i] < MinTimestamp || values.Integers[i] > MaxTimestamp)
+                    {
+                        throw new RequestException(field.Name,
+                            $"Request field '{field.Name}' ({Convert.ToString(raw is JsonElement e ? e.GetRawText() : raw, CultureInfo.InvariantCulture)}) is outside the timestamps a DateTime holds (0001-01-01 to 9999-12-31).");
+                    }
+
                     values.Numbers[i] = values.Integers[i];
                     break;
             }
@@ -100,6 +122,13 @@ internal sealed class RequestValues
 
         return values;
     }
+
+    private static bool IsNaN(object raw) => raw switch
+    {
+        double d => double.IsNaN(d),
+        float f => float.IsNaN(f),
+        _ => false,
+    };
 
     /// <summary>
     /// A 64-bit digest of the typed field values, mixed with <paramref name="seed"/>: the same request (whatever CLR or

@@ -13,13 +13,19 @@ namespace Biathlon.Engine.Runtime;
 /// <summary>
 /// Builds a pipeline table from its source file once and keeps it as Arrow IPC under a cache folder keyed by the
 /// source's path, size and modification time and the table options (census included); later loads memory-map the
-/// cached copy.
+/// cached copy. Beside it are the value sets of the non-string columns of multi-column keys (<see cref="KeyValues"/>).
 /// </summary>
 internal static class TableCache
 {
-    public static async Task<PartitionedTable> OpenAsync(
-        TableDefinition table, IReadOnlyList<LayoutSpec> layouts, IReadOnlyList<string> censusColumns, string cacheRoot, IProgress<string>? progress,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (or builds and caches) <paramref name="table"/> with <paramref name="layouts"/>, and returns with it the
+    /// sorted distinct values of each non-string column of <paramref name="keyValueColumns"/>, encoded as key columns
+    /// store them (<see cref="KeyValues"/>): what tells whether a table holds a value of a column that is only one of a
+    /// layout's several keys. They are computed from the source when the table is built and cached beside it.
+    /// </summary>
+    public static async Task<(PartitionedTable Table, Dictionary<string, long[]> KeyValues)> OpenAsync(
+        TableDefinition table, IReadOnlyList<LayoutSpec> layouts, IReadOnlyList<string> censusColumns, IReadOnlyList<string> keyValueColumns,
+        string cacheRoot, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         if (!File.Exists(table.Source))
         {
@@ -45,7 +51,31 @@ internal static class TableCache
         if (File.Exists(Path.Combine(folder, "table.json")))
         {
             progress?.Report($"table '{table.Name}': loading cached layouts from {folder}");
-            return TableStore.Load(folder);
+            var cached = TableStore.Load(folder);
+            try
+            {
+                // The key columns are the multi-key layouts' (part of the identity), so an entry normally has their
+                // value sets; one cached before they were kept gets them from the source now, once.
+                var values = KeyValues.Load(folder, cached.Schema, keyValueColumns, out var missing);
+                if (missing.Count > 0)
+                {
+                    progress?.Report($"table '{table.Name}': reading {table.Source} for the values of key columns {string.Join(", ", missing)}");
+                    var source = await TableReader.ReadFileAsync(table.Source, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var computed = KeyValues.Compute(source, missing);
+                    KeyValues.TrySave(folder, cached.Schema, computed);
+                    foreach (var (column, set) in computed)
+                    {
+                        values[column] = set;
+                    }
+                }
+
+                return (cached, values);
+            }
+            catch
+            {
+                cached.Dispose();
+                throw;
+            }
         }
 
         progress?.Report($"table '{table.Name}': reading {table.Source}");
@@ -66,8 +96,10 @@ internal static class TableCache
         }, new InlineProgress(progress));
 
         // Save beside the final folder and rename, so a crash never leaves a half-written cache entry behind.
+        var keyValues = KeyValues.Compute(raw, keyValueColumns);
         var staging = $"{folder}.tmp-{Environment.ProcessId}";
         TableStore.Save(built, staging);
+        KeyValues.TrySave(staging, raw.Schema, keyValues);
         try
         {
             Directory.Move(staging, folder);
@@ -78,7 +110,7 @@ internal static class TableCache
             Directory.Delete(staging, recursive: true); // another process cached it first
         }
 
-        return built;
+        return (built, keyValues);
     }
 
     private sealed class InlineProgress(IProgress<string>? inner) : IProgress<string>

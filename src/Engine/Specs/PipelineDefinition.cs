@@ -38,6 +38,39 @@ public enum RequestTransform
 
     /// <summary>Minute of day (0–1439) of a timestamp.</summary>
     MinuteOfDay,
+
+    /// <summary>
+    /// A string's 0-based index in the feature's categories (<see cref="InputDefinition.Categories"/>); an unseen value
+    /// is the categories' count when <see cref="InputDefinition.Unknown"/> is <see cref="UnknownCategory.Other"/>.
+    /// </summary>
+    Code,
+
+    /// <summary>
+    /// One model input per category (and one more, last, for unseen values when <see cref="InputDefinition.Unknown"/>
+    /// is <see cref="UnknownCategory.Other"/>): 1 for the string's category, else 0. Each input is one
+    /// <see cref="InputDefinition"/> whose <see cref="InputDefinition.Category"/> says which.
+    /// </summary>
+    OneHot,
+}
+
+/// <summary>What a categorical request feature does with a value that is not among its categories.</summary>
+public enum UnknownCategory
+{
+    /// <summary>The request is refused with a <see cref="RequestException"/> naming the field and the value.</summary>
+    Error,
+
+    /// <summary>The value is coded as one more category, after the declared ones (<c>name=&lt;other&gt;</c> for one-hot).</summary>
+    Other,
+}
+
+/// <summary>What a feature query does with a key the table never holds.</summary>
+public enum UnknownKeys
+{
+    /// <summary>The request is refused with a <see cref="RequestException"/> naming the request field and the query.</summary>
+    Error,
+
+    /// <summary>The query is served as no rows: COUNT, COUNT DISTINCT and SUM are 0, the other aggregates take their fill values.</summary>
+    Empty,
 }
 
 /// <summary>A validated pipeline spec: tables, request schema, feature queries, model inputs, model, bound and planner settings.</summary>
@@ -111,7 +144,15 @@ public sealed record CensusDefinition(bool Enabled, IReadOnlyList<string>? Colum
 }
 
 /// <summary>A request field.</summary>
-public sealed record RequestFieldDefinition(string Name, RequestFieldType Type);
+public sealed record RequestFieldDefinition(string Name, RequestFieldType Type)
+{
+    /// <summary>
+    /// The value used when the request lacks the field, holds null, or (integer and number fields) NaN: a
+    /// <see cref="string"/>, <see cref="long"/>, <see cref="double"/> or <see cref="DateTime"/> by <see cref="Type"/>;
+    /// null when the field is required.
+    /// </summary>
+    public object? Fill { get; init; }
+}
 
 /// <summary>A feature query: which rows (table, keys bound to request fields, a window relative to a request time, filters) and which aggregates.</summary>
 public sealed record QueryDefinition
@@ -128,10 +169,10 @@ public sealed record QueryDefinition
     /// <summary>The request field the window is relative to, or null for no window.</summary>
     public string? WindowField { get; init; }
 
-    /// <summary>Window start offset from the request time, in the time column's unit.</summary>
+    /// <summary>Window start offset from the request time, in the time column's unit; <see cref="long.MinValue"/> when unbounded (every row before the end).</summary>
     public long WindowFrom { get; init; }
 
-    /// <summary>Window end offset (exclusive).</summary>
+    /// <summary>Window end offset (exclusive); <see cref="long.MaxValue"/> when unbounded (every row from the start on).</summary>
     public long WindowTo { get; init; }
 
     /// <summary>Extra filters with constant values.</summary>
@@ -143,6 +184,9 @@ public sealed record QueryDefinition
     /// <summary>False for queries always computed exactly.</summary>
     public bool Sampled { get; init; } = true;
 
+    /// <summary>What a key the table never holds does: refuse the request (default) or serve the query as no rows.</summary>
+    public UnknownKeys UnknownKeys { get; init; } = UnknownKeys.Error;
+
     /// <summary>JSON path of the query in the spec, for errors found when tables load.</summary>
     public required string JsonPath { get; init; }
 }
@@ -150,7 +194,10 @@ public sealed record QueryDefinition
 /// <summary>One aggregate of a query and the value a model sees when the aggregate is undefined (no rows).</summary>
 public sealed record AggregateDefinition(string Name, AggregateSpec Spec, double Fill);
 
-/// <summary>A model input: a request field (transformed) or an aggregate of a query.</summary>
+/// <summary>
+/// A model input: a request field (transformed) or an aggregate of a query. A one-hot request feature is one input per
+/// category, named <c>feature=category</c> (and <c>feature=&lt;other&gt;</c>), in the place the feature is listed.
+/// </summary>
 public sealed record InputDefinition
 {
     /// <summary>Feature name.</summary>
@@ -161,6 +208,15 @@ public sealed record InputDefinition
 
     /// <summary>For request inputs: the transform.</summary>
     public RequestTransform Transform { get; init; }
+
+    /// <summary>For <see cref="RequestTransform.Code"/> and <see cref="RequestTransform.OneHot"/>: the declared categories; null otherwise.</summary>
+    public IReadOnlyList<string>? Categories { get; init; }
+
+    /// <summary>For categorical inputs: what a value outside <see cref="Categories"/> does.</summary>
+    public UnknownCategory Unknown { get; init; }
+
+    /// <summary>For one-hot inputs: the index of this input's category in <see cref="Categories"/> (its count for the unseen values' input); −1 otherwise.</summary>
+    public int Category { get; init; } = -1;
 
     /// <summary>For aggregate inputs: the query's index; −1 for request inputs.</summary>
     public int Query { get; init; } = -1;
@@ -174,7 +230,14 @@ public sealed record InputDefinition
 /// <param name="Delta">δ, when given in the spec.</param>
 /// <param name="DeltaMetadata">Model metadata key holding δ (for example the validation MAE stored by training), when δ is not given.</param>
 /// <param name="Tau">τ.</param>
-public sealed record BoundDefinition(BoundKind Kind, double? Delta, string? DeltaMetadata, double Tau);
+public sealed record BoundDefinition(BoundKind Kind, double? Delta, string? DeltaMetadata, double Tau)
+{
+    /// <summary>
+    /// The <c>number</c> request field whose value is each request's δ (the relative fraction for relative bounds),
+    /// when δ is given per request instead of by <see cref="Delta"/> or <see cref="DeltaMetadata"/>.
+    /// </summary>
+    public string? DeltaField { get; init; }
+}
 
 /// <summary>Planner settings.</summary>
 public sealed record PlannerDefinition

@@ -97,9 +97,25 @@ public static class PipelineSpecLoader
             return false;
         }
 
-        value = hasUnit ? checked(amount * scale) : amount;
-        return true;
+        if (hasUnit && (amount > long.MaxValue / scale || amount < long.MinValue / scale))
+        {
+            return false; // the offset in microseconds does not fit 64 bits
+        }
+
+        value = hasUnit ? amount * scale : amount;
+
+        // long.MinValue and long.MaxValue stand for an unbounded window end (QueryDefinition.WindowFrom / WindowTo).
+        return value is not (long.MinValue or long.MaxValue);
     }
+
+    /// <summary>The text that makes a window end open (<c>"from": "unbounded"</c>, <c>"to": "unbounded"</c>).</summary>
+    internal const string Unbounded = "unbounded";
+
+    /// <summary>The input name of a one-hot column: <c>feature=category</c>, <c>feature=&lt;other&gt;</c> for unseen values.</summary>
+    internal static string OneHotName(string feature, string? category) => $"{feature}={category ?? OtherCategory}";
+
+    /// <summary>The category name of a one-hot feature's column for unseen values.</summary>
+    internal const string OtherCategory = "<other>";
 
     private sealed class Validator(string file, string folder, string dataDirectory)
     {
@@ -150,7 +166,7 @@ public static class PipelineSpecLoader
                 ModelFile = modelFile,
                 ModelThreads = model.Threads ?? 1,
                 ModelRuntime = runtime,
-                Bound = Bound(json.Bound, task),
+                Bound = Bound(json.Bound, task, request),
                 Planner = Planner(json.Planner),
             };
         }
@@ -237,10 +253,46 @@ public static class PipelineSpecLoader
                     "timestamp" => RequestFieldType.Timestamp,
                     var other => throw Fail($"{path}.type", $"'{other}' is not a field type; use string, integer, number or timestamp."),
                 };
-                result.Add(new RequestFieldDefinition(fieldName, type));
+                result.Add(new RequestFieldDefinition(fieldName, type) { Fill = Fill(fields[i].Fill, type, $"{path}.fill") });
             }
 
             return result;
+        }
+
+        /// <summary>A request field's fill as the CLR value a request would carry; null when there is none.</summary>
+        private object? Fill(JsonElement fill, RequestFieldType type, string path)
+        {
+            if (fill.ValueKind == JsonValueKind.Undefined)
+            {
+                return null;
+            }
+
+            switch (type)
+            {
+                case RequestFieldType.String when fill.ValueKind == JsonValueKind.String:
+                    return fill.GetString()!;
+                case RequestFieldType.Integer when fill.ValueKind == JsonValueKind.Number && fill.TryGetInt64(out var whole):
+                    return whole;
+                case RequestFieldType.Number when fill.ValueKind == JsonValueKind.Number && fill.TryGetDouble(out var number) && double.IsFinite(number):
+                    return number;
+                case RequestFieldType.Timestamp when fill.ValueKind == JsonValueKind.String:
+                    var text = fill.GetString()!;
+                    if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AllowWhiteSpaces, out var time))
+                    {
+                        throw Fail(path, $"'{text}' is not an ISO 8601 timestamp (for example \"2024-03-01T00:00:00\").");
+                    }
+
+                    return time;
+                default:
+                    var expected = type switch
+                    {
+                        RequestFieldType.String => "a string",
+                        RequestFieldType.Integer => "a whole number",
+                        RequestFieldType.Number => "a finite number",
+                        _ => "an ISO 8601 timestamp string",
+                    };
+                    throw Fail(path, $"the field is {type}, so its fill must be {expected}; got {fill.GetRawText()}.");
+            }
         }
 
         private List<InputDefinition> RequestFeatures(List<RequestFeatureJson>? features, List<RequestFieldDefinition> request)
@@ -259,11 +311,36 @@ public static class PipelineSpecLoader
                     "dayofweek" => RequestTransform.DayOfWeek,
                     "dayofyear" => RequestTransform.DayOfYear,
                     "minuteofday" => RequestTransform.MinuteOfDay,
-                    var other => throw Fail($"{path}.transform", $"'{other}' is not a transform; use value, hourOfDay, dayOfWeek, dayOfYear or minuteOfDay."),
+                    "code" => RequestTransform.Code,
+                    "onehot" => RequestTransform.OneHot,
+                    var other => throw Fail($"{path}.transform",
+                        $"'{other}' is not a transform; use value, hourOfDay, dayOfWeek, dayOfYear, minuteOfDay, code or oneHot."),
                 };
+                if (transform is RequestTransform.Code or RequestTransform.OneHot)
+                {
+                    if (field.Type != RequestFieldType.String)
+                    {
+                        throw Fail($"{path}.transform", $"{feature.Transform} needs a string field; '{field.Name}' is {field.Type}.");
+                    }
+
+                    var (categories, unknown) = Categories(feature, featureName, transform, path);
+                    result.Add(new InputDefinition
+                    {
+                        Name = featureName, Field = field.Name, Transform = transform, Categories = categories, Unknown = unknown,
+                    });
+                    continue;
+                }
+
+                if (feature.Categories is not null || feature.Unknown is not null)
+                {
+                    throw Fail(feature.Categories is not null ? $"{path}.categories" : $"{path}.unknown",
+                        $"only a categorical feature (transform code or oneHot) has categories; this one's transform is {transform}.");
+                }
+
                 if (field.Type == RequestFieldType.String)
                 {
-                    throw Fail($"{path}.field", $"field '{field.Name}' is a string; a model input must be numeric.");
+                    throw Fail($"{path}.field",
+                        $"field '{field.Name}' is a string; a model input must be numeric (use transform code or oneHot with categories to encode a string).");
                 }
 
                 if (transform != RequestTransform.Value && field.Type != RequestFieldType.Timestamp)
@@ -275,6 +352,37 @@ public static class PipelineSpecLoader
             }
 
             return result;
+        }
+
+        private (string[] Categories, UnknownCategory Unknown) Categories(RequestFeatureJson feature, string featureName, RequestTransform transform, string path)
+        {
+            if (feature.Categories is not { Count: > 0 } categories)
+            {
+                throw Fail($"{path}.categories", $"is missing or empty; transform {feature.Transform} needs the list of categories, such as [\"Seattle\", \"New York\"].");
+            }
+
+            var unknown = feature.Unknown?.ToLowerInvariant() switch
+            {
+                null or "error" => UnknownCategory.Error,
+                "other" => UnknownCategory.Other,
+                var other => throw Fail($"{path}.unknown", $"'{other}' is not a policy for unseen values; use \"error\" or \"other\"."),
+            };
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var c = 0; c < categories.Count; c++)
+            {
+                var category = categories[c] ?? throw Fail($"{path}.categories[{c}]", "must be a string.");
+                if (!seen.Add(category))
+                {
+                    throw Fail($"{path}.categories[{c}]", $"'{category}' is listed twice.");
+                }
+
+                if (transform == RequestTransform.OneHot && unknown == UnknownCategory.Other && category == OtherCategory)
+                {
+                    throw Fail($"{path}.categories[{c}]", $"'{OtherCategory}' names the input '{OneHotName(featureName, null)}' for unseen values; rename the category.");
+                }
+            }
+
+            return (categories.Select(c => c!).ToArray(), unknown);
         }
 
         private List<QueryDefinition> Queries(List<QueryJson>? queries, List<TableDefinition> tables, List<RequestFieldDefinition> request)
@@ -308,14 +416,25 @@ public static class PipelineSpecLoader
                         throw Fail($"{path}.window.field", $"field '{field.Name}' is {field.Type}; a window needs a timestamp or integer field.");
                     }
 
-                    from = Offset(window.From, $"{path}.window.from", field.Type);
-                    to = Offset(window.To, $"{path}.window.to", field.Type);
+                    from = IsUnbounded(window.From) ? long.MinValue : Offset(window.From, $"{path}.window.from", field.Type);
+                    to = IsUnbounded(window.To) ? long.MaxValue : Offset(window.To, $"{path}.window.to", field.Type);
                     if (from > to)
                     {
                         throw Fail($"{path}.window.from", $"the window starts after it ends ('{window.From}' > '{window.To}').");
                     }
 
                     windowField = field.Name;
+                }
+
+                var unknownKeys = query.UnknownKeys?.ToLowerInvariant() switch
+                {
+                    null or "error" => UnknownKeys.Error,
+                    "empty" => UnknownKeys.Empty,
+                    var other => throw Fail($"{path}.unknownKeys", $"'{other}' is not a policy for unknown keys; use \"error\" or \"empty\"."),
+                };
+                if (query.UnknownKeys is not null && keys.Count == 0)
+                {
+                    throw Fail($"{path}.unknownKeys", "the query has no keys, so no key can be unknown; remove unknownKeys.");
                 }
 
                 result.Add(new QueryDefinition
@@ -329,6 +448,7 @@ public static class PipelineSpecLoader
                     Filters = Filters(query.Filters, $"{path}.filters"),
                     Aggregates = Aggregates(query.Aggregates, $"{path}.aggregates", queryName),
                     Sampled = query.Sampled ?? true,
+                    UnknownKeys = unknownKeys,
                     JsonPath = path,
                 });
             }
@@ -336,11 +456,14 @@ public static class PipelineSpecLoader
             return result;
         }
 
+        private static bool IsUnbounded(string? text) => string.Equals(text?.Trim(), Unbounded, StringComparison.OrdinalIgnoreCase);
+
         private long Offset(string? text, string path, RequestFieldType fieldType)
         {
             if (text is null || !TryParseOffset(text, out var value, out var hasUnit))
             {
-                throw Fail(path, $"'{text}' is not an offset; write an integer with an optional unit s, m, h, d or w, such as \"-30d\".");
+                throw Fail(path,
+                    $"'{text}' is not an offset; write an integer with an optional unit s, m, h, d or w, such as \"-30d\" (within ±2^63 in the time column's unit), or \"{Unbounded}\".");
             }
 
             if (fieldType == RequestFieldType.Timestamp && !hasUnit && value != 0)
@@ -450,12 +573,35 @@ public static class PipelineSpecLoader
             for (var i = 0; i < inputs.Count; i++)
             {
                 var inputName = inputs[i];
-                if (result.Any(r => r.Name == inputName))
+                if (inputs.Take(i).Contains(inputName))
                 {
                     throw Fail($"$.inputs[{i}]", $"'{inputName}' is listed twice.");
                 }
 
+                if (result.Any(r => r.Name == inputName))
+                {
+                    throw Fail($"$.inputs[{i}]", $"'{inputName}' is already the name of an input of a one-hot feature listed before it.");
+                }
+
                 var fromRequest = requestFeatures.FirstOrDefault(f => f.Name == inputName);
+                if (fromRequest is { Transform: RequestTransform.OneHot, Categories: { } categories })
+                {
+                    // A one-hot feature expands in place: one input per category, then one for unseen values.
+                    var columns = categories.Count + (fromRequest.Unknown == UnknownCategory.Other ? 1 : 0);
+                    for (var c = 0; c < columns; c++)
+                    {
+                        var column = OneHotName(inputName, c < categories.Count ? categories[c] : null);
+                        if (result.Any(r => r.Name == column))
+                        {
+                            throw Fail($"$.inputs[{i}]", $"one-hot feature '{inputName}' gives an input named '{column}', which is already an input.");
+                        }
+
+                        result.Add(fromRequest with { Name = column, Category = c });
+                    }
+
+                    continue;
+                }
+
                 if (fromRequest is not null)
                 {
                     result.Add(fromRequest);
@@ -493,7 +639,7 @@ public static class PipelineSpecLoader
             return result;
         }
 
-        private BoundDefinition Bound(BoundJson? bound, PredictionTask task)
+        private BoundDefinition Bound(BoundJson? bound, PredictionTask task, List<RequestFieldDefinition> request)
         {
             if (bound is null)
             {
@@ -512,14 +658,34 @@ public static class PipelineSpecLoader
                 throw Fail("$.bound.deltaMetadata", "give either delta or deltaMetadata, not both.");
             }
 
+            if (bound.DeltaField is { } deltaField)
+            {
+                if (bound.Delta is not null || bound.DeltaMetadata is not null)
+                {
+                    throw Fail("$.bound.deltaField", "give one of delta, deltaMetadata or deltaField, not several.");
+                }
+
+                if (task == PredictionTask.Classification)
+                {
+                    throw Fail("$.bound.deltaField", "a classification pipeline has no δ (the label must not change); remove deltaField.");
+                }
+
+                var field = FindField(request, deltaField, "$.bound.deltaField");
+                if (field.Type != RequestFieldType.Number)
+                {
+                    throw Fail("$.bound.deltaField", $"field '{field.Name}' is {field.Type}; δ per request needs a number field.");
+                }
+            }
+
             if (bound.Delta is { } delta && (!(delta >= 0) || double.IsInfinity(delta)))
             {
                 throw Fail("$.bound.delta", $"δ must be finite and at least 0 (got {delta.ToString(CultureInfo.InvariantCulture)}).");
             }
 
-            if (bound.Delta is null && bound.DeltaMetadata is null && task == PredictionTask.Regression)
+            if (bound.Delta is null && bound.DeltaMetadata is null && bound.DeltaField is null && task == PredictionTask.Regression)
             {
-                throw Fail("$.bound.delta", "is missing; give delta, or deltaMetadata naming the model metadata entry that holds it.");
+                throw Fail("$.bound.delta",
+                    "is missing; give delta, deltaMetadata naming the model metadata entry that holds it, or deltaField naming the request field that holds each request's δ.");
             }
 
             var tau = bound.Tau ?? 0.95;
@@ -529,7 +695,7 @@ public static class PipelineSpecLoader
             }
 
             var fixedDelta = task == PredictionTask.Classification ? 0 : bound.Delta;
-            return new BoundDefinition(kind, fixedDelta, task == PredictionTask.Classification ? null : bound.DeltaMetadata, tau);
+            return new BoundDefinition(kind, fixedDelta, task == PredictionTask.Classification ? null : bound.DeltaMetadata, tau) { DeltaField = bound.DeltaField };
         }
 
         private PlannerDefinition Planner(PlannerJson? planner)

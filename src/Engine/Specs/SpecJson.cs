@@ -60,6 +60,8 @@ internal sealed class RequestFieldJson
     public string? Name { get; set; }
 
     public string? Type { get; set; }
+
+    public JsonElement Fill { get; set; }
 }
 
 internal sealed class RequestFeatureJson
@@ -69,6 +71,10 @@ internal sealed class RequestFeatureJson
     public string? Field { get; set; }
 
     public string? Transform { get; set; }
+
+    public List<string?>? Categories { get; set; }
+
+    public string? Unknown { get; set; }
 }
 
 internal sealed class QueryJson
@@ -86,6 +92,8 @@ internal sealed class QueryJson
     public List<AggregateJson>? Aggregates { get; set; }
 
     public bool? Sampled { get; set; }
+
+    public string? UnknownKeys { get; set; }
 }
 
 internal sealed class WindowJson
@@ -135,6 +143,8 @@ internal sealed class BoundJson
     public double? Delta { get; set; }
 
     public string? DeltaMetadata { get; set; }
+
+    public string? DeltaField { get; set; }
 
     public double? Tau { get; set; }
 }

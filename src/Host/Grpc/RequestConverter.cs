@@ -7,8 +7,10 @@ namespace Biathlon.Host.Grpc;
 /// <summary>
 /// Turns gRPC request messages into the transport-neutral shapes <see cref="PredictionService"/> takes: field → value
 /// dictionaries of string, long, double, bool or null, exactly what the JSON parser produces, so the engine checks
-/// both transports' requests the same way. Applies the operator's string-length and batch-size limits, and refuses
-/// non-finite numbers, which protobuf can carry and JSON cannot. Errors name fields by their JSON paths.
+/// both transports' requests the same way. Applies the operator's string-length and batch-size limits. A field's
+/// non-finite double, which protobuf can carry and JSON cannot, goes to the engine like any value: NaN takes the
+/// field's fill where it has one, and is otherwise refused by the engine naming the field, as are infinities. The
+/// per-call overrides refuse them here. Errors name fields by their JSON paths.
 /// </summary>
 internal static class RequestConverter
 {
@@ -30,7 +32,7 @@ internal static class RequestConverter
                     throw ServeException.BadField(field, $"'{field}' is longer than {maxStringLength} characters ({value.StringValue.Length})."),
                 Value.KindOneofCase.StringValue => value.StringValue,
                 Value.KindOneofCase.IntValue => value.IntValue,
-                Value.KindOneofCase.DoubleValue => Finite(value.DoubleValue, field),
+                Value.KindOneofCase.DoubleValue => value.DoubleValue,
                 Value.KindOneofCase.BoolValue => value.BoolValue,
                 _ => null,
             };

@@ -46,7 +46,9 @@ internal static class ResponseMapper
         var d = engine.Definition;
         var request = d.Request.Select(f => new RequestFieldResponse(f.Name, f.Type.ToString())).ToArray();
         var queries = d.Queries.Select(q => new QuerySummaryResponse(q.Name, q.Table, q.Sampled, q.Aggregates.Select(a => a.Name).ToArray())).ToArray();
-        return new PipelineResponse(state.Name, state.Phase, lease.Version, d.Description, d.Task.ToString(), engine.Delta, d.Bound.Tau,
+        // A pipeline whose requests carry their own δ (bound.deltaField) has none to describe.
+        double? delta = double.IsNaN(engine.Delta) ? null : engine.Delta;
+        return new PipelineResponse(state.Name, state.Phase, lease.Version, d.Description, d.Task.ToString(), delta, d.Bound.Tau,
             request, engine.InputNames, queries, engine.ModelDescription, engine.ModelRuntime?.ToString(), state.Error, selfTest, shadow);
     }
 }

@@ -103,7 +103,8 @@ internal sealed class PredictionService(
         }
         catch (QueryException e)
         {
-            // A request value the query cannot use (a window bound that overflows, say): the caller's fault.
+            // A request value a query cannot use that the engine reports as a query error: the caller's fault. (A window
+            // bound that overflows and a key no row can hold are RequestExceptions naming their field.)
             throw ServeException.BadField(prefix, e.Message);
         }
         catch (SchemaException e)
@@ -143,6 +144,13 @@ internal sealed class PredictionService(
 
     private PredictOptions OptionsFor(ServeCall call, BiathlonEngine engine)
     {
+        if (call.Delta is not null && engine.Definition.Bound.DeltaField is { } deltaField)
+        {
+            // The operator's δ limits are multiples of the pipeline's δ, and this pipeline has none of its own.
+            throw ServeException.BadField("delta",
+                $"Pipeline '{call.Pipeline}' takes each request's δ from its field '{deltaField}'; set δ there, not as 'delta'.");
+        }
+
         if (call.Delta is { } delta)
         {
             var low = engine.Delta * _limits.MinDeltaRatio;
