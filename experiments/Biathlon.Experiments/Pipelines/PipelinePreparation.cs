@@ -17,11 +17,12 @@ public static class PipelinePreparation
     /// <summary>What preparation produced or found.</summary>
     public sealed record Summary(string ModelFile, string ValidationMetric, double ValidationValue, int TrainRequests, bool Reused);
 
+    /// <summary>Prepares the pipeline in <paramref name="pipelineFolder"/>; <paramref name="modelFile"/> is where the model goes (default the folder's model.onnx).</summary>
     public static async Task<Summary> PrepareAsync(
         IPipelineRecipe recipe, string pipelineFolder, string dataDirectory, RecipeRequests requests, bool retrain, int seed,
-        string? cacheDirectory = null, IProgress<string>? progress = null)
+        string? cacheDirectory = null, IProgress<string>? progress = null, string? modelFile = null)
     {
-        var modelFile = Path.Combine(pipelineFolder, "model.onnx");
+        modelFile ??= Path.Combine(pipelineFolder, "model.onnx");
         if (File.Exists(modelFile) && !retrain)
         {
             var definition = PipelineSpecLoader.Load(pipelineFolder, dataDirectory);
