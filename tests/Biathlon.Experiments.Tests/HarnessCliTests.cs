@@ -69,7 +69,7 @@ public sealed class HarnessCliTests : IDisposable
     [InlineData(2, "unknown command 'launch'", "launch")]
     [InlineData(2, "unknown pipeline 'taxi'", "run", "--pipeline", "taxi")]
     [InlineData(2, "unknown option '--fast'", "run", "--fast")]
-    [InlineData(2, "needs a positive integer", "run", "--requests", "0")]
+    [InlineData(2, "option --test-requests needs a positive integer", "run", "--test-requests", "0")]
     [InlineData(2, "option --tau needs a number in (0, 1)", "calibrate", "--tau", "1.5")]
     [InlineData(2, "option --table-seeds needs comma-separated non-negative integers", "calibrate", "--table-seeds", "0,x")]
     [InlineData(2, "usage:")]

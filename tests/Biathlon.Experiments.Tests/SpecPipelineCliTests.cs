@@ -1,0 +1,148 @@
+using System.Globalization;
+using Biathlon.Engine.Models;
+using Biathlon.Experiments.Reporting;
+using Biathlon.Planner.Propagation;
+
+namespace Biathlon.Experiments.Tests;
+
+/// <summary>
+/// The harness on a pipeline of the user's own, through the CLI only: a small spec over the real PM10 readings
+/// (data/real/air-pm10.csv) and a requests CSV written from real rows, then <c>train</c>, <c>run</c> and
+/// <c>report</c>; and clear errors naming the option, column or file for bad input.
+/// </summary>
+public sealed class SpecPipelineCliTests : IDisposable
+{
+    private const int RequestCount = 300;
+
+    private readonly TempDirectory _dir = new();
+
+    /// <summary>Writes the pipeline folder (spec only; the table source is the real data file) and returns it.</summary>
+    private string WritePipeline()
+    {
+        var data = RealData.Require("r", "air-pm10.csv");
+        var folder = Path.Combine(_dir.Path, "my-pm10");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "pipeline.json"), $$"""
+            {
+              "name": "my-pm10",
+              "description": "Daily PM10 at a station from its own and all stations' earlier readings (test pipeline).",
+              "task": "regression",
+              "tables": [ { "name": "air", "source": "{{data}}", "timeColumn": "date", "partitions": 50, "seed": 0 } ],
+              "request": [ { "name": "station", "type": "string" }, { "name": "day", "type": "timestamp" } ],
+              "requestFeatures": [ { "name": "day_of_year", "field": "day", "transform": "dayOfYear" } ],
+              "queries": [
+                { "name": "station_7d", "table": "air", "keys": { "station": "station" },
+                  "window": { "field": "day", "from": "-7d", "to": "0d" },
+                  "aggregates": [ { "name": "station_7d_avg", "op": "avg", "column": "pm10", "fill": 20 } ] },
+                { "name": "all_7d", "table": "air",
+                  "window": { "field": "day", "from": "-7d", "to": "0d" },
+                  "aggregates": [ { "name": "all_7d_avg", "op": "avg", "column": "pm10", "fill": 20 } ] },
+                { "name": "station_30d", "table": "air", "keys": { "station": "station" },
+                  "window": { "field": "day", "from": "-30d", "to": "0d" },
+                  "aggregates": [ { "name": "station_30d_max", "op": "max", "column": "pm10", "fill": 20 } ] }
+              ],
+              "inputs": [ "day_of_year", "station_7d_avg", "all_7d_avg", "station_30d_max" ],
+              "model": { "file": "model.onnx" },
+              "bound": { "deltaMetadata": "validation_mae", "tau": 0.95 },
+              "planner": { "initialFraction": 0.05, "baseSamples": 128, "seed": 0 }
+            }
+            """);
+        return folder;
+    }
+
+    /// <summary>
+    /// Writes a requests CSV of <see cref="RequestCount"/> real station-days of 2006–2008 (every k-th reading with a
+    /// value), in shuffled order, with the label and an extra column the spec does not name.
+    /// </summary>
+    private string WriteRequests(string name = "requests.csv", bool withStation = true)
+    {
+        var lines = File.ReadLines(RealData.Require("r", "air-pm10.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Where(f => f[1].StartsWith("\"2006", StringComparison.Ordinal) || f[1].StartsWith("\"2007", StringComparison.Ordinal) || f[1].StartsWith("\"2008", StringComparison.Ordinal))
+            .Where(f => double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
+            .ToArray();
+        var step = lines.Length / RequestCount;
+        var picked = Enumerable.Range(0, RequestCount).Select(i => lines[i * step]).ToArray();
+        new Random(7).Shuffle(picked);
+        var file = Path.Combine(_dir.Path, name);
+        File.WriteAllLines(file, [withStation ? "note,station,day,pm10" : "note,day,pm10",
+            .. picked.Select((f, i) => withStation ? $"r{i},{f[0].Trim('"')},{f[1].Trim('"')},{f[2]}" : $"r{i},{f[1].Trim('"')},{f[2]}")]);
+        return file;
+    }
+
+    [Fact]
+    public void Train_run_and_report_a_pipeline_brought_as_a_spec_and_a_requests_file()
+    {
+        var spec = WritePipeline();
+        var requests = WriteRequests();
+        var results = Path.Combine(_dir.Path, "results");
+        string[] run = ["run", "--spec", spec, "--requests", requests, "--label", "pm10", "--test-requests", "20", "--results", results, "--run", "mine"];
+
+        // Before training there is no model: run says what to do.
+        var (before, _, beforeErrors) = HarnessCli.Run(run);
+        Assert.Equal(1, before);
+        Assert.Contains("run `train` first", beforeErrors);
+
+        var (trained, trainOutput, trainErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "pm10", "--seed", "3");
+        Assert.True(trained == 0, $"exit {trained}\n{trainOutput}\n{trainErrors}");
+        Assert.Contains("validation MAE", trainOutput);
+        using (var model = OnnxModel.Load(Path.Combine(spec, "model.onnx"), PredictionTask.Regression))
+        {
+            var mae = double.Parse(model.Metadata["validation_mae"], CultureInfo.InvariantCulture);
+            Assert.True(mae > 0 && mae < 100, $"validation MAE {mae}");
+            Assert.Equal("180", model.Metadata["train_requests"]); // 60% of 300
+            Assert.Equal("3", model.Metadata["seed"]);
+            Assert.Equal("day_of_year,station_7d_avg,all_7d_avg,station_30d_max", model.Metadata["inputs"]);
+            Assert.Equal("lightgbm", model.Metadata["model"]);
+        }
+
+        var (ran, runOutput, runErrors) = HarnessCli.Run(run);
+        Assert.True(ran == 0, $"exit {ran}\n{runOutput}\n{runErrors}");
+        var loaded = ResultsStore.Load(Path.Combine(results, "mine"));
+        var pipeline = Assert.Single(loaded.Pipelines);
+        Assert.Equal("my-pm10", pipeline.Name);
+        Assert.Equal(180, pipeline.TrainRequests);
+        Assert.Equal(20, pipeline.TestRequests);
+        var methods = loaded.Methods.ToDictionary(m => m.Method);
+        Assert.Equal(["biathlon", "duckdb", "exact", "fixed-20%", "fixed-5%"], methods.Keys.Order().ToArray());
+        Assert.All(methods.Values, m => Assert.Equal(20, m.Requests));
+        Assert.Equal(1.0, methods["exact"].AgreementWithExact);
+        Assert.Equal(1.0, methods["duckdb"].AgreementWithExact, 6);
+        Assert.Empty(loaded.Calibration); // off by default for a spec pipeline
+        var records = File.ReadAllLines(Path.Combine(results, "mine", "requests-my-pm10.csv"));
+        Assert.Equal(1 + (20 * 5), records.Length);
+
+        var (reported, reportOutput, reportErrors) = HarnessCli.Run("report", "--results", results, "--run", "mine");
+        Assert.True(reported == 0, $"exit {reported}\n{reportOutput}\n{reportErrors}");
+        Assert.Contains("my-pm10", File.ReadAllText(Path.Combine(results, "mine", "report.md")));
+    }
+
+    [Fact]
+    public void Bad_spec_options_and_requests_files_are_named_in_one_line_errors()
+    {
+        var spec = WritePipeline();
+        var requests = WriteRequests();
+        var noStation = WriteRequests("no-station.csv", withStation: false);
+
+        void Fails(int code, string message, params string[] args)
+        {
+            var (exit, output, errors) = HarnessCli.Run(args);
+            Assert.True(exit == code, $"exit {exit} (expected {code}) for {string.Join(' ', args)}\n{output}\n{errors}");
+            Assert.Contains(message, errors);
+            Assert.DoesNotContain("   at ", output + errors);
+        }
+
+        Fails(2, "'--label' is required", "train", "--spec", spec, "--requests", requests);
+        Fails(2, "option --train-split needs TRAIN,VALIDATION", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--train-split", "0.9,0.2");
+        Fails(2, "option --model needs lightgbm, fasttree, fastforest or linear", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "xgboost");
+        Fails(2, "option --model fasttree trains binary pipelines only", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "fasttree");
+        Fails(1, "request field 'station' of pipeline 'my-pm10' has no column in '" + noStation + "'", "train", "--spec", spec, "--requests", noStation, "--label", "pm10");
+        Fails(1, "label column 'pm25' (option --label) is not in '" + requests + "'", "train", "--spec", spec, "--requests", requests, "--label", "pm25");
+        Fails(1, "label column 'note' (option --label) is not numeric", "train", "--spec", spec, "--requests", requests, "--label", "note");
+        Fails(1, "requests file '" + Path.Combine(_dir.Path, "missing.csv") + "' does not exist", "train", "--spec", spec, "--requests", Path.Combine(_dir.Path, "missing.csv"), "--label", "pm10");
+        Fails(2, "option --spec: no pipeline spec at", "train", "--spec", Path.Combine(_dir.Path, "nowhere"), "--requests", requests, "--label", "pm10");
+        Fails(2, "option --requests FILE needs --spec DIR", "run", "--requests", requests, "--label", "pm10");
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
