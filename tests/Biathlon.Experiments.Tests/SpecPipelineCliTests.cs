@@ -144,5 +144,35 @@ public sealed class SpecPipelineCliTests : IDisposable
         Fails(2, "option --requests FILE needs --spec DIR", "run", "--requests", requests, "--label", "pm10");
     }
 
+    [Fact]
+    public void A_built_in_recipes_requests_exported_by_prepare_train_through_the_same_path()
+    {
+        RealData.Require("r", "air-pm10.csv");
+        var pipelines = Path.Combine(_dir.Path, "pipelines");
+        var folder = Path.Combine(pipelines, "pm10-forecast");
+        Directory.CreateDirectory(folder);
+        foreach (var file in new[] { "pipeline.json", "model.onnx" })
+        {
+            File.Copy(Path.Combine(RealData.RepositoryRoot, "pipelines", "pm10-forecast", file), Path.Combine(folder, file));
+        }
+
+        var exported = Path.Combine(_dir.Path, "pm10-requests.csv");
+        var (code, output, errors) = HarnessCli.Run("prepare", "--pipeline", "pm10-forecast", "--quick", "--pipelines", pipelines, "--export-requests", exported);
+        Assert.True(code == 0, $"exit {code}\n{output}\n{errors}");
+        var lines = File.ReadAllLines(exported);
+        Assert.Equal("station,day,label", lines[0]);
+        Assert.Equal(1 + 400 + 100 + 60, lines.Length); // --quick: 400 / 100 / 60
+        var split = output.Split('\n').Single(l => l.Contains("--train-split", StringComparison.Ordinal)).Split("--train-split ")[1].Trim();
+
+        var model = Path.Combine(_dir.Path, "retrained.onnx");
+        var (trained, trainOutput, trainErrors) = HarnessCli.Run(
+            "train", "--spec", folder, "--requests", exported, "--label", "label", "--train-split", split, "--model", "fastforest", "--out", model);
+        Assert.True(trained == 0, $"exit {trained}\n{trainOutput}\n{trainErrors}");
+        using var onnx = OnnxModel.Load(model, PredictionTask.Regression);
+        Assert.Equal("400", onnx.Metadata["train_requests"]);
+        Assert.Equal("fastforest", onnx.Metadata["model"]);
+        Assert.Contains("on 100 requests", trainOutput);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

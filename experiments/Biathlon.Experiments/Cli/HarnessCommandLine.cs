@@ -16,6 +16,7 @@ internal static class HarnessCommandLine
         The Biathlon experiment harness: real pipelines on real data, exact vs approximate serving, reports.
         Bring your own pipeline with `train --spec DIR --requests FILE --label COLUMN`, then `run` with the same
         options and `report`. `help COMMAND` (or `COMMAND --help`) lists a command's options.
+
         """;
 
     /// <summary>Parses <paramref name="args"/> and runs the verb; the process's exit code.</summary>
@@ -68,7 +69,7 @@ internal static class HarnessCommandLine
     {
         var root = new RootCommand("The Biathlon experiment harness (docs: experiments/README.md).");
         Harness(root, "fetch", "Fetch the datasets of the pipeline(s) with the pinned, checksummed script.", HarnessCommands.FetchAsync, spec: false);
-        Harness(root, "prepare", "Build tables, draw requests (split by time), train and export the model, δ = validation MAE.", HarnessCommands.PrepareAsync, spec: false);
+        Harness(root, "prepare", "Build tables, draw requests (split by time), train and export the model, δ = validation MAE.", HarnessCommands.PrepareAsync, spec: false, o => o.ExportRequests);
         Train(root);
         Harness(root, "profile", "Fit each query's cost model from validation requests; writes cost-profile.json.", HarnessCommands.ProfileAsync, spec: true);
         Harness(root, "run",
@@ -111,11 +112,16 @@ internal static class HarnessCommandLine
         return root;
     }
 
-    private static void Harness(RootCommand root, string name, string description, Func<CliArguments, Task<int>> verb, bool spec)
+    private static void Harness(RootCommand root, string name, string description, Func<CliArguments, Task<int>> verb, bool spec, Func<HarnessOptions, Option>? extra = null)
     {
         var command = new Command(name, description);
         var options = new HarnessOptions();
         options.AddTo(command, options.BuiltIn);
+        if (extra is not null)
+        {
+            options.AddTo(command, extra(options));
+        }
+
         if (spec)
         {
             options.AddTo(command, options.SpecOptions);

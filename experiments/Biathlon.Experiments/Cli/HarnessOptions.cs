@@ -101,6 +101,12 @@ internal sealed class HarnessOptions
 
     public Option<string?> Out { get; } = new("--out") { Description = "train: write the model here instead of the spec's model file", HelpName = "FILE" };
 
+    public Option<string?> ExportRequests { get; } = new("--export-requests")
+    {
+        Description = "prepare: write the pipeline's drawn requests (training, validation, test, in time order) to this CSV, the form `train --spec` reads",
+        HelpName = "FILE",
+    };
+
     /// <summary>The options of the built-in pipeline verbs (fetch, prepare, profile, run, calibrate, all).</summary>
     public Option[] BuiltIn => [Pipeline, TestRequests, Quick, Seed, Retrain, NoDuckDb, Run, Results, Pipelines, Calibration, NoCalibration, Tau, TableSeeds, NoSweep];
 
@@ -149,6 +155,7 @@ internal sealed class HarnessOptions
             TrainSplit = Get(TrainSplitOption) ?? TrainSplit.Default,
             MaxRequests = Get(MaxRequests),
             Out = Get(Out),
+            ExportRequests = Get(ExportRequests) is { } export ? Path.GetFullPath(export) : null,
         };
     }
 

@@ -70,6 +70,9 @@ public sealed record CliArguments
     /// <summary>Where <c>train</c> writes the model (<c>--out</c>); null for the spec's model file.</summary>
     public string? Out { get; init; }
 
+    /// <summary><c>prepare</c>: write the drawn requests to this CSV file (<c>--export-requests</c>), in the form <c>--requests FILE</c> reads.</summary>
+    public string? ExportRequests { get; init; }
+
     /// <summary>The calibration settings these options select.</summary>
     public CalibrationSettings CalibrationSettings()
     {

@@ -41,12 +41,33 @@ public static class HarnessCommands
 
     public static async Task<int> PrepareAsync(CliArguments args)
     {
-        foreach (var recipe in Recipes(args))
+        var recipes = Recipes(args);
+        if (args.ExportRequests is not null && recipes.Count != 1)
         {
-            await PrepareOneAsync(recipe, args);
+            throw new CliException("option --export-requests needs one pipeline (--pipeline NAME)", 2);
+        }
+
+        foreach (var recipe in recipes)
+        {
+            var requests = await PrepareOneAsync(recipe, args);
+            if (args.ExportRequests is { } file)
+            {
+                ExportRequests(file, PipelineSpecLoader.Load(PipelineFolder(args, recipe), RepositoryPaths.Data), requests);
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>Writes a recipe's drawn requests as a requests file, and the <c>train</c> split that gives the same splits back.</summary>
+    private static void ExportRequests(string file, PipelineDefinition definition, RecipeRequests requests)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        RequestsCsv.Write(file, definition, [.. requests.Train, .. requests.Validation, .. requests.Test]);
+        double total = requests.Train.Count + requests.Validation.Count + requests.Test.Count;
+        Console.WriteLine($"requests: {file} ({total} rows)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  the same split: --label {RequestsCsv.LabelColumn} --train-split {requests.Train.Count / total:R},{requests.Validation.Count / total:R}"));
     }
 
     public static async Task<int> ProfileAsync(CliArguments args)
@@ -278,7 +299,7 @@ public static class HarnessCommands
     private static void PrintCalibration(string pipeline, IReadOnlyList<CalibrationCell> cells)
     {
         Console.WriteLine();
-        Console.WriteLine($"{pipeline}: calibration with the exact shortcut off (pass: k/n ≥ τ − {CalibrationRule.Z99}·√(τ(1−τ)/n))");
+        Console.WriteLine($"{pipeline}: calibration with the exact shortcut off (pass: k/n ≥ τ − {CalibrationRule.Z99:0.0000}·√(τ(1−τ)/n))");
         Console.WriteLine($"  {"seed",4} {"δ",-11} {"δ value",10} {"τ",5} {"n",4} {"k",4} {"share",7} {"margin",7} {"pass",5} {"exact",6} {"max-r",6} {"rounds",7} {"fraction",9}");
         foreach (var c in cells)
         {

@@ -33,8 +33,9 @@ public sealed record TrainSplit(double Train, double Validation)
     /// <summary>The number of training, validation and test requests among <paramref name="count"/>.</summary>
     public (int Train, int Validation, int Test) Counts(int count)
     {
-        var train = (int)Math.Floor(count * Train);
-        var validation = (int)Math.Floor(count * Validation);
+        // A hair above the product, so shares written as fractions of a count (2000/2700) give that count back.
+        var train = (int)Math.Floor((count * Train) + 1e-6);
+        var validation = (int)Math.Floor((count * Validation) + 1e-6);
         return (train, validation, count - train - validation);
     }
 
