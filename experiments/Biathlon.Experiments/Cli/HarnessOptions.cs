@@ -146,7 +146,7 @@ internal sealed class HarnessOptions
             PipelinesRoot = Get(Pipelines) is { } pipelines ? Path.GetFullPath(pipelines) : args.PipelinesRoot,
             Calibration = Get(Calibration) ? true : Get(NoCalibration) ? false : null,
             Tau = Get(Tau),
-            TableSeeds = Get(TableSeeds),
+            TableSeeds = Get(TableSeeds) is { Length: > 0 } seeds ? seeds : null, // an option not given reads as an empty array
             Sweep = !Get(NoSweep),
             Spec = Get(Spec) is { } spec ? Path.GetFullPath(spec) : null,
             RequestsFile = Get(Requests) is { } requests ? Path.GetFullPath(requests) : null,

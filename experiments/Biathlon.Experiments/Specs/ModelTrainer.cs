@@ -64,16 +64,16 @@ public static class ModelTrainer
             case ModelKind.LightGbm:
                 return RecipeTraining.LightGbm(train, trainLabels, validation, validationLabels, metadata, seed);
             case ModelKind.FastForest:
-                {
-                    var forest = MlNetTraining.FastForestRegression(train, trainLabels, seed: seed);
-                    return RecipeTraining.Regression(validation, validationLabels, forest.Predict, m => OnnxExporter.Regressor(forest.Model, train[0].Length, m), metadata);
-                }
+            {
+                var forest = MlNetTraining.FastForestRegression(train, trainLabels, seed: seed);
+                return RecipeTraining.Regression(validation, validationLabels, forest.Predict, m => OnnxExporter.Regressor(forest.Model, train[0].Length, m), metadata);
+            }
 
             default:
-                {
-                    var linear = MlNetTraining.LinearRegression(train, trainLabels, seed: seed);
-                    return RecipeTraining.Regression(validation, validationLabels, linear.Predict, m => OnnxExporter.Regressor(linear.Model, m), metadata);
-                }
+            {
+                var linear = MlNetTraining.LinearRegression(train, trainLabels, seed: seed);
+                return RecipeTraining.Regression(validation, validationLabels, linear.Predict, m => OnnxExporter.Regressor(linear.Model, m), metadata);
+            }
         }
     }
 }

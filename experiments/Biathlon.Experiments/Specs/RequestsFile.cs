@@ -118,47 +118,47 @@ public static class RequestsFile
         switch (table.Schema.Column(column).Type)
         {
             case ColumnType.Double:
+            {
+                var values = table.GetDoubles(column).ToArray();
+                return row => values[row] switch
                 {
-                    var values = table.GetDoubles(column).ToArray();
-                    return row => values[row] switch
-                    {
-                        var v when !double.IsFinite(v) => null,
-                        var v when type == RequestFieldType.Number => v,
-                        var v when type == RequestFieldType.String => v.ToString("R", CultureInfo.InvariantCulture),
-                        var v when type == RequestFieldType.Integer && v == Math.Floor(v) => (long)v,
-                        var v => throw Bad(row, v),
-                    };
-                }
+                    var v when !double.IsFinite(v) => null,
+                    var v when type == RequestFieldType.Number => v,
+                    var v when type == RequestFieldType.String => v.ToString("R", CultureInfo.InvariantCulture),
+                    var v when type == RequestFieldType.Integer && v == Math.Floor(v) => (long)v,
+                    var v => throw Bad(row, v),
+                };
+            }
 
             case ColumnType.Int64:
             case ColumnType.Timestamp:
+            {
+                var timestamp = table.Schema.Column(column).Type == ColumnType.Timestamp;
+                var values = table.GetInt64s(column).ToArray();
+                return row => values[row] switch
                 {
-                    var timestamp = table.Schema.Column(column).Type == ColumnType.Timestamp;
-                    var values = table.GetInt64s(column).ToArray();
-                    return row => values[row] switch
-                    {
-                        NullInteger => null,
-                        var v when type == RequestFieldType.Timestamp => TimeValue.ToDateTime(v),
-                        var v when timestamp => throw Bad(row, TimeValue.ToDateTime(v).ToString("O", CultureInfo.InvariantCulture)),
-                        var v when type == RequestFieldType.Integer => v,
-                        var v when type == RequestFieldType.Number => (double)v,
-                        var v => v.ToString(CultureInfo.InvariantCulture),
-                    };
-                }
+                    NullInteger => null,
+                    var v when type == RequestFieldType.Timestamp => TimeValue.ToDateTime(v),
+                    var v when timestamp => throw Bad(row, TimeValue.ToDateTime(v).ToString("O", CultureInfo.InvariantCulture)),
+                    var v when type == RequestFieldType.Integer => v,
+                    var v when type == RequestFieldType.Number => (double)v,
+                    var v => v.ToString(CultureInfo.InvariantCulture),
+                };
+            }
 
             default:
+            {
+                var values = table.GetStrings(column);
+                return row => values[row] switch
                 {
-                    var values = table.GetStrings(column);
-                    return row => values[row] switch
-                    {
-                        null or "" => null,
-                        var s when type == RequestFieldType.String => s,
-                        var s when type == RequestFieldType.Integer && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
-                        var s when type == RequestFieldType.Number && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => double.IsFinite(d) ? d : null,
-                        var s when type == RequestFieldType.Timestamp && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) => t,
-                        var s => throw Bad(row, s),
-                    };
-                }
+                    null or "" => null,
+                    var s when type == RequestFieldType.String => s,
+                    var s when type == RequestFieldType.Integer && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
+                    var s when type == RequestFieldType.Number && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => double.IsFinite(d) ? d : null,
+                    var s when type == RequestFieldType.Timestamp && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) => t,
+                    var s => throw Bad(row, s),
+                };
+            }
         }
     }
 
@@ -169,31 +169,31 @@ public static class RequestsFile
         switch (table.Schema.Column(column).Type)
         {
             case ColumnType.Double:
-                {
-                    var values = table.GetDoubles(column).ToArray();
-                    read = row => double.IsFinite(values[row]) ? values[row] : null;
-                    break;
-                }
+            {
+                var values = table.GetDoubles(column).ToArray();
+                read = row => double.IsFinite(values[row]) ? values[row] : null;
+                break;
+            }
 
             case ColumnType.Int64:
-                {
-                    var values = table.GetInt64s(column).ToArray();
-                    read = row => values[row] == NullInteger ? null : values[row];
-                    break;
-                }
+            {
+                var values = table.GetInt64s(column).ToArray();
+                read = row => values[row] == NullInteger ? null : values[row];
+                break;
+            }
 
             case ColumnType.String:
+            {
+                var values = table.GetStrings(column);
+                read = row => values[row] switch
                 {
-                    var values = table.GetStrings(column);
-                    read = row => values[row] switch
-                    {
-                        null or "" => null,
-                        var s when s.Equals("true", StringComparison.OrdinalIgnoreCase) => 1,
-                        var s when s.Equals("false", StringComparison.OrdinalIgnoreCase) => 0,
-                        var s => throw new CliException($"label column '{column}' (option --label) is not numeric: row {row + 2} of '{file}' holds '{s}'", 1),
-                    };
-                    break;
-                }
+                    null or "" => null,
+                    var s when s.Equals("true", StringComparison.OrdinalIgnoreCase) => 1,
+                    var s when s.Equals("false", StringComparison.OrdinalIgnoreCase) => 0,
+                    var s => throw new CliException($"label column '{column}' (option --label) is not numeric: row {row + 2} of '{file}' holds '{s}'", 1),
+                };
+                break;
+            }
 
             default:
                 throw new CliException($"label column '{column}' (option --label) is not numeric: '{file}' holds timestamps there", 1);
