@@ -83,7 +83,7 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.Equal(1, before);
         Assert.Contains("run `train` first", beforeErrors);
 
-        var (trained, trainOutput, trainErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "pm10", "--seed", "3");
+        var (trained, trainOutput, trainErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "pm10", "--seed", "3", "--model", "fastforest");
         Assert.True(trained == 0, $"exit {trained}\n{trainOutput}\n{trainErrors}");
         Assert.Contains("validation MAE", trainOutput);
         using (var model = OnnxModel.Load(Path.Combine(spec, "model.onnx"), PredictionTask.Regression))
@@ -93,7 +93,7 @@ public sealed class SpecPipelineCliTests : IDisposable
             Assert.Equal("180", model.Metadata["train_requests"]); // 60% of 300
             Assert.Equal("3", model.Metadata["seed"]);
             Assert.Equal("day_of_year,station_7d_avg,all_7d_avg,station_30d_max", model.Metadata["inputs"]);
-            Assert.Equal("lightgbm", model.Metadata["model"]);
+            Assert.Equal("fastforest", model.Metadata["model"]);
         }
 
         var (ran, runOutput, runErrors) = HarnessCli.Run(run);
@@ -103,6 +103,7 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.Equal("my-pm10", pipeline.Name);
         Assert.Equal(180, pipeline.TrainRequests);
         Assert.Equal(20, pipeline.TestRequests);
+        Assert.Equal("ML.NET FastForest regression (100 trees, 20 leaves)", pipeline.Model); // what train fitted, from the model's metadata
         var methods = loaded.Methods.ToDictionary(m => m.Method);
         Assert.Equal(["biathlon", "duckdb", "exact", "fixed-20%", "fixed-5%"], methods.Keys.Order().ToArray());
         Assert.All(methods.Values, m => Assert.Equal(20, m.Requests));

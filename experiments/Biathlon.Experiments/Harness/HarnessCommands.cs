@@ -319,8 +319,13 @@ public static class HarnessCommands
         var metric = regression ? "MAE" : "F1";
         var value = double.Parse(model.Metadata.GetValueOrDefault(regression ? "validation_mae" : "validation_f1", "NaN"), CultureInfo.InvariantCulture);
         var trained = int.Parse(model.Metadata.GetValueOrDefault("train_requests", "0"), CultureInfo.InvariantCulture);
+
+        // A spec pipeline's model is whatever `train` fitted: its metadata says which.
+        var description = recipe is SpecRecipe spec && model.Metadata.TryGetValue("model", out var kind) && ModelTrainer.Parse(kind) is { } fitted
+            ? ModelTrainer.Describe(fitted, spec.Binary)
+            : recipe.ModelDescription;
         return new PipelineSummary(
-            recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", recipe.ModelDescription,
+            recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", description,
             engine.Delta, definition.Bound.Tau, trained, tested, metric, value, recipe.DataCredit);
     }
 

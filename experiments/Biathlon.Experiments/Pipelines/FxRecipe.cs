@@ -1,5 +1,6 @@
 using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Training;
+using MathNet.Numerics.Statistics;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Schema;
 
@@ -61,9 +62,9 @@ public sealed class FxRecipe : IPipelineRecipe
         // SDCA converges poorly on raw prices (1.2–1.8) next to spreads (0.001): train standardised, then fold
         // (x − μ)/σ back into the weights so the exported model takes raw features.
         var width = train[0].Length;
-        var mean = Enumerable.Range(0, width).Select(k => train.Average(r => (double)r[k])).ToArray();
-        var scale = Enumerable.Range(0, width).Select(k => Math.Sqrt(train.Average(r => (r[k] - mean[k]) * (r[k] - mean[k])))).Select(s => s > 1e-12 ? s : 1).ToArray();
-        var labelMean = trainLabels.Average(l => (double)l);
+        var mean = Enumerable.Range(0, width).Select(k => train.Select(r => (double)r[k]).Mean()).ToArray();
+        var scale = Enumerable.Range(0, width).Select(k => train.Select(r => (double)r[k]).PopulationStandardDeviation()).Select(s => s > 1e-12 ? s : 1).ToArray();
+        var labelMean = trainLabels.Select(l => (double)l).Mean();
         float[] Standardise(float[] row) => row.Select((v, k) => (float)((v - mean[k]) / scale[k])).ToArray();
         var trained = MlNetTraining.LinearRegression(train.Select(Standardise).ToArray(), trainLabels.Select(l => (float)(l - labelMean)).ToArray(), seed);
         var weights = trained.Model.Weights.Select((w, k) => w / scale[k]).ToArray();
