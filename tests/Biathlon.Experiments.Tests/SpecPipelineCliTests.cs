@@ -17,16 +17,18 @@ public sealed class SpecPipelineCliTests : IDisposable
     private readonly TempDirectory _dir = new();
 
     /// <summary>Writes the pipeline folder (spec only; the table source is the real data file) and returns it.</summary>
-    private string WritePipeline()
+    private string WritePipeline(bool binary = false)
     {
         var data = RealData.Require("r", "air-pm10.csv");
-        var folder = Path.Combine(_dir.Path, "my-pm10");
+        var name = binary ? "my-pm10-high" : "my-pm10";
+        var (task, bound) = binary ? ("binary", """{ "tau": 0.95 }""") : ("regression", """{ "deltaMetadata": "validation_mae", "tau": 0.95 }""");
+        var folder = Path.Combine(_dir.Path, name);
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "pipeline.json"), $$"""
             {
-              "name": "my-pm10",
+              "name": "{{name}}",
               "description": "Daily PM10 at a station from its own and all stations' earlier readings (test pipeline).",
-              "task": "regression",
+              "task": "{{task}}",
               "tables": [ { "name": "air", "source": "{{data}}", "timeColumn": "date", "partitions": 50, "seed": 0 } ],
               "request": [ { "name": "station", "type": "string" }, { "name": "day", "type": "timestamp" } ],
               "requestFeatures": [ { "name": "day_of_year", "field": "day", "transform": "dayOfYear" } ],
@@ -43,7 +45,7 @@ public sealed class SpecPipelineCliTests : IDisposable
               ],
               "inputs": [ "day_of_year", "station_7d_avg", "all_7d_avg", "station_30d_max" ],
               "model": { "file": "model.onnx" },
-              "bound": { "deltaMetadata": "validation_mae", "tau": 0.95 },
+              "bound": {{bound}},
               "planner": { "initialFraction": 0.05, "baseSamples": 128, "seed": 0 }
             }
             """);
@@ -52,7 +54,8 @@ public sealed class SpecPipelineCliTests : IDisposable
 
     /// <summary>
     /// Writes a requests CSV of <see cref="RequestCount"/> real station-days of 2006–2008 (every k-th reading with a
-    /// value), in shuffled order, with the label and an extra column the spec does not name.
+    /// value), in shuffled order, with the label (pm10; high: pm10 &gt; 15 as true/false; level: 0, 1 or 2) and an extra
+    /// column the spec does not name.
     /// </summary>
     private string WriteRequests(string name = "requests.csv", bool withStation = true)
     {
@@ -65,8 +68,14 @@ public sealed class SpecPipelineCliTests : IDisposable
         var picked = Enumerable.Range(0, RequestCount).Select(i => lines[i * step]).ToArray();
         new Random(7).Shuffle(picked);
         var file = Path.Combine(_dir.Path, name);
-        File.WriteAllLines(file, [withStation ? "note,station,day,pm10" : "note,day,pm10",
-            .. picked.Select((f, i) => withStation ? $"r{i},{f[0].Trim('"')},{f[1].Trim('"')},{f[2]}" : $"r{i},{f[1].Trim('"')},{f[2]}")]);
+        static string Labels(string pm10)
+        {
+            var value = double.Parse(pm10, CultureInfo.InvariantCulture);
+            return FormattableString.Invariant($"{pm10},{(value > 15 ? "true" : "false")},{(value > 30 ? 2 : value > 15 ? 1 : 0)}");
+        }
+
+        File.WriteAllLines(file, [withStation ? "note,station,day,pm10,high,level" : "note,day,pm10,high,level",
+            .. picked.Select((f, i) => withStation ? $"r{i},{f[0].Trim('"')},{f[1].Trim('"')},{Labels(f[2])}" : $"r{i},{f[1].Trim('"')},{Labels(f[2])}")]);
         return file;
     }
 
@@ -116,6 +125,30 @@ public sealed class SpecPipelineCliTests : IDisposable
         var (reported, reportOutput, reportErrors) = HarnessCli.Run("report", "--results", results, "--run", "mine");
         Assert.True(reported == 0, $"exit {reported}\n{reportOutput}\n{reportErrors}");
         Assert.Contains("my-pm10", File.ReadAllText(Path.Combine(results, "mine", "report.md")));
+    }
+
+    [Fact]
+    public void A_binary_spec_trains_a_calibrated_fasttree_on_a_true_false_label()
+    {
+        var spec = WritePipeline(binary: true);
+        var requests = WriteRequests();
+        var (code, output, errors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "high", "--train-split", "0.5,0.25");
+        Assert.True(code == 0, $"exit {code}\n{output}\n{errors}");
+        Assert.Contains("validation F1", output);
+        using var model = OnnxModel.Load(Path.Combine(spec, "model.onnx"), PredictionTask.Classification);
+        var f1 = double.Parse(model.Metadata["validation_f1"], CultureInfo.InvariantCulture);
+        Assert.InRange(f1, 0.3, 1.0); // a model that never says "high" scores 0
+        Assert.Equal("150", model.Metadata["train_requests"]);
+        Assert.Equal("fasttree", model.Metadata["model"]);
+        Assert.False(model.Metadata.ContainsKey("validation_mae"));
+
+        var (linear, _, linearErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "high", "--model", "linear");
+        Assert.Equal(2, linear);
+        Assert.Contains("option --model linear cannot train a binary pipeline", linearErrors);
+
+        var (level, _, levelErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "level");
+        Assert.Equal(1, level);
+        Assert.Contains("label column 'level' (option --label) of a binary pipeline must hold 0/1 or true/false", levelErrors);
     }
 
     [Fact]
