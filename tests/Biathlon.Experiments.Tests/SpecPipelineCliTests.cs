@@ -2,6 +2,8 @@ using System.Globalization;
 using Biathlon.Engine.Models;
 using Biathlon.Experiments.Reporting;
 using Biathlon.Planner.Propagation;
+using Parquet;
+using Parquet.Schema;
 
 namespace Biathlon.Experiments.Tests;
 
@@ -59,6 +61,22 @@ public sealed class SpecPipelineCliTests : IDisposable
     /// </summary>
     private string WriteRequests(string name = "requests.csv", bool withStation = true)
     {
+        var picked = PickRows();
+        static string Labels(string pm10)
+        {
+            var value = double.Parse(pm10, CultureInfo.InvariantCulture);
+            return FormattableString.Invariant($"{pm10},{(value > 15 ? "true" : "false")},{(value > 30 ? 2 : value > 15 ? 1 : 0)}");
+        }
+
+        var file = Path.Combine(_dir.Path, name);
+        File.WriteAllLines(file, [withStation ? "note,station,day,pm10,high,level" : "note,day,pm10,high,level",
+            .. picked.Select((f, i) => withStation ? $"r{i},{f[0].Trim('"')},{f[1].Trim('"')},{Labels(f[2])}" : $"r{i},{f[1].Trim('"')},{Labels(f[2])}")]);
+        return file;
+    }
+
+    /// <summary>The real rows the requests files hold (station, date, pm10 as the data file writes them), shuffled.</summary>
+    private static string[][] PickRows()
+    {
         var lines = File.ReadLines(RealData.Require("r", "air-pm10.csv")).Skip(1)
             .Select(l => l.Split(','))
             .Where(f => f[1].StartsWith("\"2006", StringComparison.Ordinal) || f[1].StartsWith("\"2007", StringComparison.Ordinal) || f[1].StartsWith("\"2008", StringComparison.Ordinal))
@@ -67,16 +85,7 @@ public sealed class SpecPipelineCliTests : IDisposable
         var step = lines.Length / RequestCount;
         var picked = Enumerable.Range(0, RequestCount).Select(i => lines[i * step]).ToArray();
         new Random(7).Shuffle(picked);
-        var file = Path.Combine(_dir.Path, name);
-        static string Labels(string pm10)
-        {
-            var value = double.Parse(pm10, CultureInfo.InvariantCulture);
-            return FormattableString.Invariant($"{pm10},{(value > 15 ? "true" : "false")},{(value > 30 ? 2 : value > 15 ? 1 : 0)}");
-        }
-
-        File.WriteAllLines(file, [withStation ? "note,station,day,pm10,high,level" : "note,day,pm10,high,level",
-            .. picked.Select((f, i) => withStation ? $"r{i},{f[0].Trim('"')},{f[1].Trim('"')},{Labels(f[2])}" : $"r{i},{f[1].Trim('"')},{Labels(f[2])}")]);
-        return file;
+        return picked;
     }
 
     [Fact]
@@ -125,6 +134,44 @@ public sealed class SpecPipelineCliTests : IDisposable
         var (reported, reportOutput, reportErrors) = HarnessCli.Run("report", "--results", results, "--run", "mine");
         Assert.True(reported == 0, $"exit {reported}\n{reportOutput}\n{reportErrors}");
         Assert.Contains("my-pm10", File.ReadAllText(Path.Combine(results, "mine", "report.md")));
+    }
+
+    [Fact]
+    public async Task A_parquet_requests_file_trains_the_same_model_as_the_csv_and_skips_rows_without_a_label()
+    {
+        var spec = WritePipeline();
+        var csv = WriteRequests();
+        var rows = PickRows();
+        var parquet = Path.Combine(_dir.Path, "requests.parquet");
+        var schema = new ParquetSchema(
+            new DataField<string>("station"), new DataField<DateTime>("day"), new DataField<double?>("pm10"), new DataField<int?>("extra"));
+        await using (var stream = File.Create(parquet))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            // The same rows, then five without a label (null), which must be skipped.
+            var unlabelled = rows.Take(5).ToArray();
+            await group.WriteAsync(schema.DataFields[0], rows.Concat(unlabelled).Select(f => (string?)f[0].Trim('"')).ToArray());
+            await group.WriteAsync(schema.DataFields[1], new ReadOnlyMemory<DateTime>(
+                [.. rows.Concat(unlabelled).Select(f => DateTime.Parse(f[1].Trim('"'), CultureInfo.InvariantCulture))]));
+            await group.WriteAsync(schema.DataFields[2], new ReadOnlyMemory<double?>(
+                [.. rows.Select(f => (double?)double.Parse(f[2], CultureInfo.InvariantCulture)), .. unlabelled.Select(_ => (double?)null)]));
+            await group.WriteAsync(schema.DataFields[3], new ReadOnlyMemory<int?>([.. rows.Concat(unlabelled).Select((_, i) => (int?)i)]));
+        }
+
+        var fromCsv = Path.Combine(_dir.Path, "csv.onnx");
+        var fromParquet = Path.Combine(_dir.Path, "parquet.onnx");
+        var (csvCode, _, csvErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", csv, "--label", "pm10", "--out", fromCsv);
+        Assert.True(csvCode == 0, csvErrors);
+        var (parquetCode, _, parquetErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", parquet, "--label", "pm10", "--out", fromParquet);
+        Assert.True(parquetCode == 0, parquetErrors);
+        Assert.Contains("skipped 5 rows of requests.parquet without a label in 'pm10'", parquetErrors);
+
+        using var a = OnnxModel.Load(fromCsv, PredictionTask.Regression);
+        using var b = OnnxModel.Load(fromParquet, PredictionTask.Regression);
+        Assert.Equal("180", b.Metadata["train_requests"]);
+        Assert.Equal(a.Metadata["validation_mae"], b.Metadata["validation_mae"]);
+        Assert.Equal(File.ReadAllBytes(fromCsv), File.ReadAllBytes(fromParquet));
     }
 
     [Fact]

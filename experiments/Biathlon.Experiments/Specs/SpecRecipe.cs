@@ -102,6 +102,11 @@ public sealed class SpecRecipe : IPipelineRecipe
     {
         var contents = await Specs.RequestsFile.ReadAsync(RequestsFile, Definition, Label, Binary);
         var requests = contents.Requests;
+        if (contents.SkippedUnlabelled > 0)
+        {
+            Cli.CliProgress.Instance.Report($"{Name}: skipped {contents.SkippedUnlabelled:N0} rows of {Path.GetFileName(RequestsFile)} without a label in '{Label}'");
+        }
+
         if (_maxRequests is { } max && requests.Count > max)
         {
             var rows = Enumerable.Range(0, requests.Count).ToArray();
