@@ -11,6 +11,13 @@ catch (CliException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return e.ExitCode;
 }
+catch (AggregateException e) when (e.Flatten().InnerExceptions is [CliException or BiathlonException, ..])
+{
+    // A parallel step (exact features) failed: its first error, in one line.
+    var first = e.Flatten().InnerExceptions[0];
+    Console.Error.WriteLine($"error: {first.Message}");
+    return first is CliException cli ? cli.ExitCode : 1;
+}
 catch (BiathlonException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");

@@ -223,6 +223,15 @@ public sealed class SpecPipelineCliTests : IDisposable
         Fails(1, "requests file '" + Path.Combine(_dir.Path, "missing.csv") + "' does not exist", "train", "--spec", spec, "--requests", Path.Combine(_dir.Path, "missing.csv"), "--label", "pm10");
         Fails(2, "option --spec: no pipeline spec at", "train", "--spec", Path.Combine(_dir.Path, "nowhere"), "--requests", requests, "--label", "pm10");
         Fails(2, "option --requests FILE needs --spec DIR", "run", "--requests", requests, "--label", "pm10");
+
+        // A request whose field is empty, in a spec with no fill for it: the engine's error, naming the request.
+        var lines = File.ReadAllLines(requests);
+        var cells = lines[1].Split(',');
+        cells[1] = "";
+        lines[1] = string.Join(',', cells);
+        var holed = Path.Combine(_dir.Path, "holed.csv");
+        File.WriteAllLines(holed, lines);
+        Fails(1, "Request field 'station' (String) is missing", "train", "--spec", spec, "--requests", holed, "--label", "pm10");
     }
 
     [Fact]
