@@ -59,9 +59,9 @@ public sealed class SpecPipelineCliTests : IDisposable
     /// value), in shuffled order, with the label (pm10; high: pm10 &gt; 15 as true/false; level: 0, 1 or 2) and an extra
     /// column the spec does not name.
     /// </summary>
-    private string WriteRequests(string name = "requests.csv", bool withStation = true)
+    private string WriteRequests(string name = "requests.csv", bool withStation = true, int count = RequestCount)
     {
-        var picked = PickRows();
+        var picked = PickRows(count);
         static string Labels(string pm10)
         {
             var value = double.Parse(pm10, CultureInfo.InvariantCulture);
@@ -75,15 +75,15 @@ public sealed class SpecPipelineCliTests : IDisposable
     }
 
     /// <summary>The real rows the requests files hold (station, date, pm10 as the data file writes them), shuffled.</summary>
-    private static string[][] PickRows()
+    private static string[][] PickRows(int count = RequestCount)
     {
         var lines = File.ReadLines(RealData.Require("r", "air-pm10.csv")).Skip(1)
             .Select(l => l.Split(','))
             .Where(f => f[1].StartsWith("\"2006", StringComparison.Ordinal) || f[1].StartsWith("\"2007", StringComparison.Ordinal) || f[1].StartsWith("\"2008", StringComparison.Ordinal))
             .Where(f => double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
             .ToArray();
-        var step = lines.Length / RequestCount;
-        var picked = Enumerable.Range(0, RequestCount).Select(i => lines[i * step]).ToArray();
+        var step = lines.Length / count;
+        var picked = Enumerable.Range(0, count).Select(i => lines[i * step]).ToArray();
         new Random(7).Shuffle(picked);
         return picked;
     }
@@ -172,6 +172,32 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.Equal("180", b.Metadata["train_requests"]);
         Assert.Equal(a.Metadata["validation_mae"], b.Metadata["validation_mae"]);
         Assert.Equal(File.ReadAllBytes(fromCsv), File.ReadAllBytes(fromParquet));
+    }
+
+    [Theory]
+    [InlineData("lightgbm")]
+    [InlineData("fastforest")]
+    [InlineData("linear")]
+    public void Every_regression_model_kind_beats_predicting_the_training_mean(string kind)
+    {
+        // 900 requests: on the 180 training requests of the others, LightGBM (leaves of ≥ 20 rows) does not yet beat the mean.
+        var spec = WritePipeline();
+        var requests = WriteRequests(count: 900);
+        var model = Path.Combine(_dir.Path, kind + ".onnx");
+        var (code, output, errors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", kind, "--out", model);
+        Assert.True(code == 0, $"exit {code}\n{output}\n{errors}");
+
+        // The same split by time in the test: rows by day (ISO text sorts by time; ties keep file order), 60% / 20% of 900.
+        var rows = File.ReadLines(requests).Skip(1).Select(l => l.Split(','))
+            .Select((f, i) => (Day: f[2], Row: i, Label: double.Parse(f[3], CultureInfo.InvariantCulture)))
+            .OrderBy(r => r.Day, StringComparer.Ordinal).ThenBy(r => r.Row).ToArray();
+        var mean = rows.Take(540).Average(r => r.Label);
+        var meanMae = rows.Skip(540).Take(180).Average(r => Math.Abs(r.Label - mean));
+
+        using var onnx = OnnxModel.Load(model, PredictionTask.Regression);
+        Assert.Equal(kind, onnx.Metadata["model"]);
+        var mae = double.Parse(onnx.Metadata["validation_mae"], CultureInfo.InvariantCulture);
+        Assert.True(mae < meanMae, $"{kind}: validation MAE {mae} vs {meanMae} predicting the training mean");
     }
 
     [Fact]

@@ -12,6 +12,6 @@ public enum ModelKind
     /// <summary>FastForest random-forest regression.</summary>
     FastForest,
 
-    /// <summary>Linear regression by SDCA.</summary>
+    /// <summary>Linear regression by SDCA, on standardised inputs folded back to raw units.</summary>
     Linear,
 }

@@ -1,6 +1,7 @@
 using Biathlon.Engine.Models.Export;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Training;
+using MathNet.Numerics.Statistics;
 
 namespace Biathlon.Experiments.Specs;
 
@@ -32,7 +33,7 @@ public static class ModelTrainer
         (ModelKind.FastTree, true) => "ML.NET FastTree binary classifier (100 trees, 20 leaves), Platt-calibrated",
         (ModelKind.LightGbm, false) => "ML.NET LightGBM regression (100 trees, 31 leaves)",
         (ModelKind.FastForest, false) => "ML.NET FastForest regression (100 trees, 20 leaves)",
-        (ModelKind.Linear, false) => "ML.NET SDCA linear regression",
+        (ModelKind.Linear, false) => "ML.NET SDCA linear regression on standardised inputs",
         _ => $"{Name(kind)} ({(binary ? "binary" : "regression")})",
     };
 
@@ -70,10 +71,26 @@ public static class ModelTrainer
             }
 
             default:
-            {
-                var linear = MlNetTraining.LinearRegression(train, trainLabels, seed: seed);
-                return RecipeTraining.Regression(validation, validationLabels, linear.Predict, m => OnnxExporter.Regressor(linear.Model, m), metadata);
-            }
+                return StandardisedLinear(train, trainLabels, validation, validationLabels, metadata, seed);
         }
+    }
+
+    /// <summary>
+    /// SDCA linear regression on standardised inputs and a centred label, folded back so the exported model takes raw
+    /// features: w_k / σ_k, bias = ȳ + b − Σ w_k μ_k / σ_k. (SDCA converges poorly on inputs of very different scales.)
+    /// </summary>
+    private static TrainedModel StandardisedLinear(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
+    {
+        var width = train[0].Length;
+        var mean = Enumerable.Range(0, width).Select(k => train.Select(r => (double)r[k]).Mean()).ToArray();
+        var scale = Enumerable.Range(0, width).Select(k => train.Select(r => (double)r[k]).PopulationStandardDeviation()).Select(s => s > 1e-12 ? s : 1).ToArray();
+        var labelMean = trainLabels.Select(l => (double)l).Mean();
+        float[] Standardise(float[] row) => row.Select((v, k) => (float)((v - mean[k]) / scale[k])).ToArray();
+        var trained = MlNetTraining.LinearRegression(train.Select(Standardise).ToArray(), trainLabels.Select(l => (float)(l - labelMean)).ToArray(), seed);
+        var weights = trained.Model.Weights.Select((w, k) => w / scale[k]).ToArray();
+        var bias = labelMean + trained.Model.Bias - weights.Select((w, k) => w * mean[k]).Sum();
+        var model = new LinearModel(weights, bias);
+        return RecipeTraining.Regression(
+            validation, validationLabels, rows => rows.Select(r => (float)model.Score(r)).ToArray(), m => OnnxExporter.Regressor(model, m), metadata);
     }
 }
