@@ -112,6 +112,8 @@ public sealed class SpecPipelineCliTests : IDisposable
             Assert.Equal("3", model.Metadata["seed"]);
             Assert.Equal("day_of_year,station_7d_avg,all_7d_avg,station_30d_max", model.Metadata["inputs"]);
             Assert.Equal("fastforest", model.Metadata["model"]);
+            Assert.Equal("0.6,0.2", model.Metadata["train_split"]);
+            Assert.Equal("requests.csv", model.Metadata["requests_file"]);
         }
 
         var (ran, runOutput, runErrors) = HarnessCli.Run(run);
@@ -130,6 +132,13 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.Empty(loaded.Calibration); // off by default for a spec pipeline
         var records = File.ReadAllLines(Path.Combine(results, "mine", "requests-my-pm10.csv"));
         Assert.Equal(1 + (20 * 5), records.Length);
+
+        Assert.DoesNotContain("warning", runErrors);
+
+        // Another split than training's is run, with a warning: its test split may hold training requests.
+        var (other, _, otherErrors) = HarnessCli.Run([.. run[..^2], "--run", "other", "--train-split", "0.5,0.2"]);
+        Assert.Equal(0, other);
+        Assert.Contains("warning: the model was trained with the split 0.6,0.2", otherErrors);
 
         var (reported, reportOutput, reportErrors) = HarnessCli.Run("report", "--results", results, "--run", "mine");
         Assert.True(reported == 0, $"exit {reported}\n{reportOutput}\n{reportErrors}");

@@ -274,9 +274,18 @@ public static class HarnessCommands
     {
         var sizes = args.Quick ? RecipeSizes.Quick : RecipeSizes.Full;
         var requests = await recipe.LoadRequestsAsync(RepositoryPaths.Data, sizes, args.Seed);
-        if (recipe is SpecRecipe spec && !File.Exists(spec.Definition.ModelFile))
+        if (recipe is SpecRecipe spec)
         {
-            throw new CliException($"pipeline '{spec.Name}' has no model at {spec.Definition.ModelFile}: run `train` first", 1);
+            if (!File.Exists(spec.Definition.ModelFile))
+            {
+                throw new CliException($"pipeline '{spec.Name}' has no model at {spec.Definition.ModelFile}: run `train` first", 1);
+            }
+
+            using var model = Engine.Models.OnnxModel.Load(spec.Definition.ModelFile, spec.Definition.Task);
+            if (model.Metadata.TryGetValue("train_split", out var trained) && trained != spec.SplitDescription)
+            {
+                s_progress.Report($"warning: the model was trained with the split {trained} (seed {model.Metadata.GetValueOrDefault("seed", "?")}); this run splits {spec.SplitDescription}, so its test split may hold training requests");
+            }
         }
 
         var summary = await PipelinePreparation.PrepareAsync(

@@ -127,7 +127,16 @@ public sealed class SpecRecipe : IPipelineRecipe
             requests.Skip(train + validation).ToArray());
     }
 
+    /// <summary>How the requests were chosen and split, as the model's metadata records it (<c>train_split</c>, <c>max_requests</c>).</summary>
+    public string SplitDescription => _maxRequests is { } max ? $"{Split} of at most {max}" : Split.ToString();
+
     /// <inheritdoc />
-    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed) =>
-        ModelTrainer.Train(_model, Binary, train, trainLabels, validation, validationLabels, metadata, seed);
+    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
+    {
+        // Recorded so that `run` can tell when it splits the requests file differently (its test split would then
+        // hold training requests).
+        metadata["requests_file"] = Path.GetFileName(RequestsFile);
+        metadata["train_split"] = SplitDescription;
+        return ModelTrainer.Train(_model, Binary, train, trainLabels, validation, validationLabels, metadata, seed);
+    }
 }
