@@ -1,3 +1,5 @@
+using MathNet.Numerics.Statistics;
+
 namespace Biathlon.Experiments;
 
 /// <summary>Accuracy metrics of predictions against labels.</summary>
@@ -18,7 +20,7 @@ public static class Metrics
     /// <summary>Coefficient of determination 1 − SSE / SST (predictions clipped to the label range, the reference's convention).</summary>
     public static double RSquared(IReadOnlyList<float> labels, IReadOnlyList<float> predictions)
     {
-        double min = labels.Min(), max = labels.Max(), mean = labels.Average();
+        var (min, max, mean) = (labels.Min(), labels.Max(), labels.Select(l => (double)l).Mean());
         double sse = 0, sst = 0;
         for (var i = 0; i < labels.Count; i++)
         {
@@ -58,10 +60,7 @@ public static class Metrics
         return (double)same / labels.Count;
     }
 
-    /// <summary>The p-quantile (nearest rank) of values.</summary>
-    public static double Percentile(IReadOnlyList<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    /// <summary>The p-quantile (nearest rank: the inverse of the empirical CDF, Hyndman–Fan R1) of values.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p) =>
+        Statistics.QuantileCustom(values, p, QuantileDefinition.R1);
 }

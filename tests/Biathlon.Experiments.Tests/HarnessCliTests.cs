@@ -69,9 +69,11 @@ public sealed class HarnessCliTests : IDisposable
     [InlineData(2, "unknown command 'launch'", "launch")]
     [InlineData(2, "unknown pipeline 'taxi'", "run", "--pipeline", "taxi")]
     [InlineData(2, "unknown option '--fast'", "run", "--fast")]
-    [InlineData(2, "needs a positive integer", "run", "--requests", "0")]
+    [InlineData(2, "option --test-requests needs a positive integer", "run", "--test-requests", "0")]
     [InlineData(2, "option --tau needs a number in (0, 1)", "calibrate", "--tau", "1.5")]
     [InlineData(2, "option --table-seeds needs comma-separated non-negative integers", "calibrate", "--table-seeds", "0,x")]
+    [InlineData(2, "unknown option '--bogus'", "train", "--bogus")]
+    [InlineData(2, "option --model needs lightgbm, fasttree, fastforest or linear", "train", "--spec", "x", "--requests", "y", "--label", "z", "--model", "svm")]
     [InlineData(2, "usage:")]
     public void Bad_input_prints_a_clear_message_and_a_non_zero_exit_without_a_stack_trace(int expectedCode, string message, params string[] args)
     {
@@ -92,6 +94,21 @@ public sealed class HarnessCliTests : IDisposable
         var (unknown, _, unknownErrors) = Cli("report", "--results", empty, "--run", "2020");
         Assert.Equal(2, unknown);
         Assert.Contains("no run '2020'", unknownErrors);
+    }
+
+    [Theory]
+    [InlineData("train", "--label <COLUMN>")]
+    [InlineData("run", "--test-requests <N>")]
+    [InlineData("calibrate", "--table-seeds <LIST>")]
+    public void Help_lists_a_verbs_typed_options(string verb, string option)
+    {
+        var (code, output, _) = Cli("help", verb);
+        Assert.Equal(0, code);
+        Assert.Contains(option, output);
+
+        var (flagCode, flagOutput, _) = Cli(verb, "--help");
+        Assert.Equal(0, flagCode);
+        Assert.Contains(option, flagOutput);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using MathNet.Numerics.Distributions;
+
 namespace Biathlon.Experiments.Harness;
 
 /// <summary>
@@ -8,8 +10,8 @@ namespace Biathlon.Experiments.Harness;
 /// </summary>
 public static class CalibrationRule
 {
-    /// <summary>z₀.₉₉, the 99% quantile of the standard normal distribution.</summary>
-    public const double Z99 = 2.3263;
+    /// <summary>z₀.₉₉, the 99% quantile of the standard normal distribution (2.3263…), from MathNet's inverse normal CDF.</summary>
+    public static readonly double Z99 = Normal.InvCDF(0, 1, 0.99);
 
     /// <summary>The one-sided margin for <paramref name="n"/> trials at confidence <paramref name="tau"/>; NaN when n = 0.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is not in (0, 1], or n is negative.</exception>

@@ -2,16 +2,18 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Biathlon.Engine;
 using Biathlon.Engine.Specs;
+using Biathlon.Experiments.Cli;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Experiments.Reporting;
 using Biathlon.Experiments.Results;
+using Biathlon.Experiments.Specs;
 
 namespace Biathlon.Experiments.Harness;
 
-/// <summary>The harness verbs: fetch, prepare, profile, run, calibrate, report and all (docs: experiments/README.md).</summary>
+/// <summary>The harness verbs: fetch, prepare, train, profile, run, calibrate, report and all (docs: experiments/README.md).</summary>
 public static class HarnessCommands
 {
-    private static readonly IProgress<string> s_progress = new ConsoleProgress();
+    private static readonly IProgress<string> s_progress = CliProgress.Instance;
 
     public static Task<int> FetchAsync(CliArguments args)
     {
@@ -19,14 +21,53 @@ public static class HarnessCommands
         return Task.FromResult(0);
     }
 
+    /// <summary>
+    /// <c>train</c>: a <c>--spec</c> pipeline's model trained on exact features of the training split of its requests
+    /// file, measured on the validation split and exported (δ = validation MAE, or the validation F1 of a binary pipeline).
+    /// </summary>
+    public static async Task<int> TrainAsync(CliArguments args)
+    {
+        var recipe = args.SpecRecipe();
+        var requests = await recipe.LoadRequestsAsync(RepositoryPaths.Data, RecipeSizes.Full, args.Seed);
+        s_progress.Report($"{recipe.Name}: {requests.Train.Count:N0} training, {requests.Validation.Count:N0} validation, {requests.Test.Count:N0} test requests from {recipe.RequestsFile}");
+        var modelFile = args.Out is { } output ? Path.GetFullPath(output) : recipe.Definition.ModelFile;
+        Directory.CreateDirectory(Path.GetDirectoryName(modelFile)!);
+        var summary = await PipelinePreparation.PrepareAsync(recipe, recipe.Folder, RepositoryPaths.Data, requests, retrain: true, args.Seed, progress: s_progress, modelFile: modelFile);
+        Console.WriteLine($"model: {summary.ModelFile}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"validation {summary.ValidationMetric}: {summary.ValidationValue:0.######}{(summary.ValidationMetric == "MAE" ? " (δ)" : "")} on {requests.Validation.Count} requests; trained on {summary.TrainRequests}"));
+        return 0;
+    }
+
     public static async Task<int> PrepareAsync(CliArguments args)
     {
-        foreach (var recipe in Recipes(args))
+        var recipes = Recipes(args);
+        if (args.ExportRequests is not null && recipes.Count != 1)
         {
-            await PrepareOneAsync(recipe, args);
+            throw new CliException("option --export-requests needs one pipeline (--pipeline NAME)", 2);
+        }
+
+        foreach (var recipe in recipes)
+        {
+            var requests = await PrepareOneAsync(recipe, args);
+            if (args.ExportRequests is { } file)
+            {
+                ExportRequests(file, PipelineSpecLoader.Load(PipelineFolder(args, recipe), RepositoryPaths.Data), requests);
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>Writes a recipe's drawn requests as a requests file, and the <c>train</c> split that gives the same splits back.</summary>
+    private static void ExportRequests(string file, PipelineDefinition definition, RecipeRequests requests)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        RequestsCsv.Write(file, definition, [.. requests.Train, .. requests.Validation, .. requests.Test]);
+        double total = requests.Train.Count + requests.Validation.Count + requests.Test.Count;
+        Console.WriteLine($"requests: {file} ({total} rows)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  the same split: --label {RequestsCsv.LabelColumn} --train-split {requests.Train.Count / total:R},{requests.Validation.Count / total:R}"));
     }
 
     public static async Task<int> ProfileAsync(CliArguments args)
@@ -35,7 +76,7 @@ public static class HarnessCommands
         {
             var requests = await PrepareOneAsync(recipe, args);
             using var engine = await LoadEngineAsync(args, recipe);
-            var count = Math.Min(args.Requests ?? (args.Quick ? 5 : 30), requests.Validation.Count);
+            var count = Math.Min(args.TestRequests ?? (args.Quick ? 5 : 30), requests.Validation.Count);
             Profiler.Run(engine, requests.Validation.Take(count).ToArray(), s_progress);
         }
 
@@ -45,7 +86,7 @@ public static class HarnessCommands
     public static async Task<int> RunAsync(CliArguments args)
     {
         var recipes = Recipes(args);
-        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{args.Pipeline}{(args.Quick ? "-quick" : "")}";
+        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{RunName(args, recipes)}{(args.Quick ? "-quick" : "")}";
         var runFolder = Path.Combine(args.ResultsRoot, runId);
         Directory.CreateDirectory(runFolder);
         var pipelines = new List<PipelineSummary>();
@@ -57,15 +98,16 @@ public static class HarnessCommands
         foreach (var recipe in recipes)
         {
             var requests = await PrepareOneAsync(recipe, args);
-            var test = requests.Test.Take(args.Requests ?? requests.Test.Count).ToArray();
+            var test = requests.Test.Take(args.TestRequests ?? requests.Test.Count).ToArray();
             using var engine = await LoadEngineAsync(args, recipe);
-            var (summaries, records) = MethodRunner.Run(engine, recipe, test, new MethodRunner.Options(DuckDb: args.DuckDb, Seed: args.Seed), s_progress);
+            var spec = recipe is SpecRecipe;
+            var (summaries, records) = MethodRunner.Run(engine, recipe, test, new MethodRunner.Options(DuckDb: args.DuckDb, StaleCache: !spec, Seed: args.Seed), s_progress);
             methods.AddRange(summaries);
             WriteRecords(Path.Combine(runFolder, $"requests-{recipe.Name}.csv"), records);
             pipelines.Add(Summarise(recipe, engine, requests, test.Length));
             PrintSummaries(recipe.Name, summaries);
 
-            if (recipe.Name == "flight-late")
+            if (!spec && recipe.Name == "flight-late")
             {
                 // τ matters where the bound is tight: a label must not flip (δ = 0). For flight-delay, δ = validation MAE
                 // (about 16 minutes) is met in one round at every τ, so its sweep would be flat.
@@ -73,7 +115,7 @@ public static class HarnessCommands
                 taus.AddRange(TauSweep.Run(engine, sweepRequests, [0.5, 0.8, 0.9, 0.95, 0.99], s_progress));
             }
 
-            if (ScalingExperiment.Sweeps.TryGetValue(recipe.Name, out var sweep))
+            if (!spec && ScalingExperiment.Sweeps.TryGetValue(recipe.Name, out var sweep))
             {
                 // Latency and speedup against rows per request: one heavy query's window varied (ScalingExperiment.Sweeps).
                 scaling.AddRange(ScalingExperiment.Run(
@@ -81,7 +123,7 @@ public static class HarnessCommands
                     test.Take(args.Quick ? 8 : 40).ToArray(), args.DuckDb, s_progress, args.Seed));
             }
 
-            if (args.Calibration && CalibrationSettings.DefaultPipelines.Contains(recipe.Name))
+            if (args.Calibration ?? (!spec && CalibrationSettings.DefaultPipelines.Contains(recipe.Name)))
             {
                 var outcome = await CalibrateOneAsync(recipe, args, test, runFolder);
                 calibration.AddRange(outcome.Cells);
@@ -102,7 +144,7 @@ public static class HarnessCommands
     {
         args.CalibrationSettings().Validate();
         var recipes = Recipes(args, CalibrationSettings.DefaultPipelines);
-        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-calibration-{args.Pipeline}{(args.Quick ? "-quick" : "")}";
+        var runId = args.Run ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-calibration-{RunName(args, recipes)}{(args.Quick ? "-quick" : "")}";
         var runFolder = Path.Combine(args.ResultsRoot, runId);
         Directory.CreateDirectory(runFolder);
         var pipelines = new List<PipelineSummary>();
@@ -111,7 +153,7 @@ public static class HarnessCommands
         foreach (var recipe in recipes)
         {
             var requests = await PrepareOneAsync(recipe, args);
-            var test = requests.Test.Take(args.Requests ?? requests.Test.Count).ToArray();
+            var test = requests.Test.Take(args.TestRequests ?? requests.Test.Count).ToArray();
             using (var engine = await LoadEngineAsync(args, recipe))
             {
                 pipelines.Add(Summarise(recipe, engine, requests, test.Length));
@@ -177,6 +219,16 @@ public static class HarnessCommands
     /// <param name="all">What "all" means (default every pipeline in the catalog).</param>
     private static IReadOnlyList<IPipelineRecipe> Recipes(CliArguments args, IReadOnlyCollection<string>? all = null)
     {
+        if (args.Spec is not null)
+        {
+            return [args.SpecRecipe()];
+        }
+
+        if (args.RequestsFile is not null || args.Label is not null)
+        {
+            throw new CliException($"option {(args.RequestsFile is not null ? "--requests FILE" : "--label")} needs --spec DIR (a count of test requests is --test-requests N)", 2);
+        }
+
         if (args.Pipeline != "all")
         {
             var recipe = RecipeCatalog.Find(args.Pipeline);
@@ -201,8 +253,17 @@ public static class HarnessCommands
         return available.Count > 0 ? available : throw new CliException("no pipeline's dataset could be fetched", 1);
     }
 
+    /// <summary>The name a run folder gets: the pipeline option, or the spec pipeline's name.</summary>
+    private static string RunName(CliArguments args, IReadOnlyList<IPipelineRecipe> recipes) =>
+        args.Spec is null ? args.Pipeline : recipes[0].Name;
+
     private static string PipelineFolder(CliArguments args, IPipelineRecipe recipe)
     {
+        if (recipe is SpecRecipe spec)
+        {
+            return spec.Folder;
+        }
+
         var folder = Path.Combine(args.PipelinesRoot, recipe.Name);
         return File.Exists(Path.Combine(folder, PipelineSpecLoader.SpecFileName))
             ? folder
@@ -213,7 +274,23 @@ public static class HarnessCommands
     {
         var sizes = args.Quick ? RecipeSizes.Quick : RecipeSizes.Full;
         var requests = await recipe.LoadRequestsAsync(RepositoryPaths.Data, sizes, args.Seed);
-        var summary = await PipelinePreparation.PrepareAsync(recipe, PipelineFolder(args, recipe), RepositoryPaths.Data, requests, args.Retrain, args.Seed, progress: s_progress);
+        if (recipe is SpecRecipe spec)
+        {
+            if (!File.Exists(spec.Definition.ModelFile))
+            {
+                throw new CliException($"pipeline '{spec.Name}' has no model at {spec.Definition.ModelFile}: run `train` first", 1);
+            }
+
+            using var model = Engine.Models.OnnxModel.Load(spec.Definition.ModelFile, spec.Definition.Task);
+            if (model.Metadata.TryGetValue("train_split", out var trained) && trained != spec.SplitDescription)
+            {
+                s_progress.Report($"warning: the model was trained with the split {trained} (seed {model.Metadata.GetValueOrDefault("seed", "?")}); this run splits {spec.SplitDescription}, so its test split may hold training requests");
+            }
+        }
+
+        var summary = await PipelinePreparation.PrepareAsync(
+            recipe, PipelineFolder(args, recipe), RepositoryPaths.Data, requests, args.Retrain && recipe is not SpecRecipe, args.Seed,
+            progress: s_progress, modelFile: (recipe as SpecRecipe)?.Definition.ModelFile);
         s_progress.Report($"{recipe.Name}: model {(summary.Reused ? "reused" : "trained")} ({summary.ValidationMetric} {summary.ValidationValue:0.####})");
         return requests;
     }
@@ -231,7 +308,7 @@ public static class HarnessCommands
     private static void PrintCalibration(string pipeline, IReadOnlyList<CalibrationCell> cells)
     {
         Console.WriteLine();
-        Console.WriteLine($"{pipeline}: calibration with the exact shortcut off (pass: k/n ≥ τ − {CalibrationRule.Z99}·√(τ(1−τ)/n))");
+        Console.WriteLine($"{pipeline}: calibration with the exact shortcut off (pass: k/n ≥ τ − {CalibrationRule.Z99:0.0000}·√(τ(1−τ)/n))");
         Console.WriteLine($"  {"seed",4} {"δ",-11} {"δ value",10} {"τ",5} {"n",4} {"k",4} {"share",7} {"margin",7} {"pass",5} {"exact",6} {"max-r",6} {"rounds",7} {"fraction",9}");
         foreach (var c in cells)
         {
@@ -251,8 +328,13 @@ public static class HarnessCommands
         var metric = regression ? "MAE" : "F1";
         var value = double.Parse(model.Metadata.GetValueOrDefault(regression ? "validation_mae" : "validation_f1", "NaN"), CultureInfo.InvariantCulture);
         var trained = int.Parse(model.Metadata.GetValueOrDefault("train_requests", "0"), CultureInfo.InvariantCulture);
+
+        // A spec pipeline's model is whatever `train` fitted: its metadata says which.
+        var description = recipe is SpecRecipe spec && model.Metadata.TryGetValue("model", out var kind) && ModelTrainer.Parse(kind) is { } fitted
+            ? ModelTrainer.Describe(fitted, spec.Binary)
+            : recipe.ModelDescription;
         return new PipelineSummary(
-            recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", recipe.ModelDescription,
+            recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", description,
             engine.Delta, definition.Bound.Tau, trained, tested, metric, value, recipe.DataCredit);
     }
 

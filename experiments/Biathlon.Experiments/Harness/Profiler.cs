@@ -3,6 +3,8 @@ using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Runtime;
 using Biathlon.Experiments.Pipelines;
 using Biathlon.Planner.Planning;
+using MathNet.Numerics;
+using MathNet.Numerics.Statistics;
 
 namespace Biathlon.Experiments.Harness;
 
@@ -49,17 +51,7 @@ public static class Profiler
         return profile;
     }
 
-    private static double RSquared(LinearCostModel model, List<double> fractions, List<double> seconds)
-    {
-        var mean = seconds.Average();
-        double sse = 0, sst = 0;
-        for (var i = 0; i < seconds.Count; i++)
-        {
-            var e = model.Predict(fractions[i]) - seconds[i];
-            sse += e * e;
-            sst += (seconds[i] - mean) * (seconds[i] - mean);
-        }
-
-        return sst > 0 ? 1 - sse / sst : 1;
-    }
+    /// <summary>R² of the fit (MathNet's coefficient of determination); 1 when the times do not vary.</summary>
+    private static double RSquared(LinearCostModel model, List<double> fractions, List<double> seconds) =>
+        seconds.Variance() > 0 ? GoodnessOfFit.CoefficientOfDetermination(fractions.Select(model.Predict), seconds) : 1;
 }

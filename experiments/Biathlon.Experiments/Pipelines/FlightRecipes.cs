@@ -1,3 +1,5 @@
+using Biathlon.Experiments.Specs;
+
 namespace Biathlon.Experiments.Pipelines;
 
 /// <summary>Flight-Delay and Flight-Late: requests are real departures, split by time (train Feb–Apr, validation May, test June 2001).</summary>
@@ -31,9 +33,7 @@ public sealed class FlightRecipe(bool late) : IPipelineRecipe
         flights.Sample(FlightPipelines.Test.From, FlightPipelines.Test.To, sizes.Test, seed + 2).Select(ToHarness).ToArray());
 
     public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed) =>
-        late
-            ? RecipeTraining.FastTreeBinary(train, trainLabels, validation, validationLabels, metadata, seed)
-            : RecipeTraining.LightGbm(train, trainLabels, validation, validationLabels, metadata, seed);
+        ModelTrainer.Train(late ? ModelKind.FastTree : ModelKind.LightGbm, late, train, trainLabels, validation, validationLabels, metadata, seed);
 
     public HarnessRequest ToHarness(FlightRequest flight) =>
         new(flight.ToRequest(), late ? (flight.Delay > 15 ? 1 : 0) : flight.Delay, flight.Departure);

@@ -1,5 +1,4 @@
-using Biathlon.Engine.Models.Export;
-using Biathlon.Experiments.Training;
+using Biathlon.Experiments.Specs;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Schema;
 
@@ -56,20 +55,8 @@ public sealed class FxRecipe : IPipelineRecipe
             Split(new DateTime(2001, 1, 1), new DateTime(2001, 4, 1), sizes.Test, seed + 2));
     }
 
-    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
-    {
-        // SDCA converges poorly on raw prices (1.2–1.8) next to spreads (0.001): train standardised, then fold
-        // (x − μ)/σ back into the weights so the exported model takes raw features.
-        var width = train[0].Length;
-        var mean = Enumerable.Range(0, width).Select(k => train.Average(r => (double)r[k])).ToArray();
-        var scale = Enumerable.Range(0, width).Select(k => Math.Sqrt(train.Average(r => (r[k] - mean[k]) * (r[k] - mean[k])))).Select(s => s > 1e-12 ? s : 1).ToArray();
-        var labelMean = trainLabels.Average(l => (double)l);
-        float[] Standardise(float[] row) => row.Select((v, k) => (float)((v - mean[k]) / scale[k])).ToArray();
-        var trained = MlNetTraining.LinearRegression(train.Select(Standardise).ToArray(), trainLabels.Select(l => (float)(l - labelMean)).ToArray(), seed);
-        var weights = trained.Model.Weights.Select((w, k) => w / scale[k]).ToArray();
-        var bias = labelMean + trained.Model.Bias - weights.Select((w, k) => w * mean[k]).Sum();
-        var model = new LinearModel(weights, bias);
-        return RecipeTraining.Regression(
-            validation, validationLabels, rows => rows.Select(r => (float)model.Score(r)).ToArray(), m => OnnxExporter.Regressor(model, m), metadata);
-    }
+    // SDCA on standardised inputs, folded back to raw units (ModelKind.Linear): SDCA converges poorly on raw prices
+    // (1.2–1.8) next to spreads (0.001).
+    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed) =>
+        ModelTrainer.Train(ModelKind.Linear, binary: false, train, trainLabels, validation, validationLabels, metadata, seed);
 }

@@ -4,6 +4,7 @@ using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
+using Biathlon.Sampling.Errors;
 
 namespace Biathlon.Experiments.Pipelines;
 
@@ -17,11 +18,12 @@ public static class PipelinePreparation
     /// <summary>What preparation produced or found.</summary>
     public sealed record Summary(string ModelFile, string ValidationMetric, double ValidationValue, int TrainRequests, bool Reused);
 
+    /// <summary>Prepares the pipeline in <paramref name="pipelineFolder"/>; <paramref name="modelFile"/> is where the model goes (default the folder's model.onnx).</summary>
     public static async Task<Summary> PrepareAsync(
         IPipelineRecipe recipe, string pipelineFolder, string dataDirectory, RecipeRequests requests, bool retrain, int seed,
-        string? cacheDirectory = null, IProgress<string>? progress = null)
+        string? cacheDirectory = null, IProgress<string>? progress = null, string? modelFile = null)
     {
-        var modelFile = Path.Combine(pipelineFolder, "model.onnx");
+        modelFile ??= Path.Combine(pipelineFolder, "model.onnx");
         if (File.Exists(modelFile) && !retrain)
         {
             var definition = PipelineSpecLoader.Load(pipelineFolder, dataDirectory);
@@ -68,7 +70,17 @@ public static class PipelinePreparation
         Parallel.For(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var row = new float[engine.InputNames.Count];
-            diagnostics.ComputeExactFeatures(requests[i].Fields, row);
+            try
+            {
+                diagnostics.ComputeExactFeatures(requests[i].Fields, row);
+            }
+            catch (BiathlonException e)
+            {
+                // Name the request: with a requests file, the user finds the row by its fields.
+                var fields = string.Join(", ", requests[i].Fields.Select(f => $"{f.Key}={(f.Value is DateTime t ? t.ToString("s", CultureInfo.InvariantCulture) : Convert.ToString(f.Value, CultureInfo.InvariantCulture))}"));
+                throw new CliException($"{what}: request ({fields}): {e.Message}", 1);
+            }
+
             rows[i] = row;
             var n = Interlocked.Increment(ref done);
             if (n % 250 == 0 || n == requests.Count)

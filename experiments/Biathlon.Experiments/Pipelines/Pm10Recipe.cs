@@ -1,5 +1,4 @@
-using Biathlon.Engine.Models.Export;
-using Biathlon.Experiments.Training;
+using Biathlon.Experiments.Specs;
 using Biathlon.Sampling.Ingest;
 using Biathlon.Sampling.Schema;
 
@@ -44,9 +43,6 @@ public sealed class Pm10Recipe : IPipelineRecipe
         return new RecipeRequests(Split(1999, 2006, sizes.Train, seed), Split(2006, 2008, sizes.Validation, seed + 1), Split(2008, 2010, sizes.Test, seed + 2));
     }
 
-    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
-    {
-        var trained = MlNetTraining.FastForestRegression(train, trainLabels, seed: seed);
-        return RecipeTraining.Regression(validation, validationLabels, trained.Predict, m => OnnxExporter.Regressor(trained.Model, train[0].Length, m), metadata);
-    }
+    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed) =>
+        ModelTrainer.Train(ModelKind.FastForest, binary: false, train, trainLabels, validation, validationLabels, metadata, seed);
 }

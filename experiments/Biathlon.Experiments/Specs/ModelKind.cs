@@ -1,0 +1,17 @@
+namespace Biathlon.Experiments.Specs;
+
+/// <summary>The models <c>train</c> can fit on exact features (ML.NET, exported to ONNX).</summary>
+public enum ModelKind
+{
+    /// <summary>LightGBM gradient-boosted regression trees (the regression default).</summary>
+    LightGbm,
+
+    /// <summary>FastTree boosted trees, Platt-calibrated (binary classification; the binary default).</summary>
+    FastTree,
+
+    /// <summary>FastForest random-forest regression.</summary>
+    FastForest,
+
+    /// <summary>Linear regression by SDCA, on standardised inputs folded back to raw units.</summary>
+    Linear,
+}
