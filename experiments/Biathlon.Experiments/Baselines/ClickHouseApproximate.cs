@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using Biathlon.Engine;
 using Biathlon.Engine.Specs;
 using Biathlon.Planner.Planning;
 using Biathlon.Planner.Propagation;
@@ -43,9 +45,10 @@ public sealed class ClickHouseApproximate
     private readonly ClickHousePipeline _pipeline;
     private readonly PipelineDefinition _definition;
     private readonly IBatchModel _model;
-    private readonly ErrorBound _bound;
+    private readonly bool _classification;
+    private ErrorBound _bound;
     private readonly PlannerDefinition _planner;
-    private readonly ClickHouseRequest _request;
+    private readonly BaselineRequest _request;
     private readonly ClickHouseSample[] _samples;
     private readonly bool[] _sampled;
     private readonly double[][] _exactValues;
@@ -62,7 +65,10 @@ public sealed class ClickHouseApproximate
     /// <summary>Creates the method over a loaded pipeline.</summary>
     /// <param name="pipeline">The tables in ClickHouse and the queries' SQL.</param>
     /// <param name="model">The pipeline's model (the same as the engine's).</param>
-    /// <param name="delta">δ: the engine's <c>BiathlonEngine.Delta</c> (ignored for classification).</param>
+    /// <param name="delta">
+    /// δ: the engine's <c>BiathlonEngine.Delta</c> (ignored for classification, and NaN for a pipeline with
+    /// <c>bound.deltaField</c>, whose requests each carry their own δ in that field, as the engine reads it).
+    /// </param>
     /// <param name="planner">Replaces the spec's planner settings (initial fraction, step, policy, rounds); null keeps them.</param>
     public ClickHouseApproximate(ClickHousePipeline pipeline, IBatchModel model, double delta, PlannerDefinition? planner = null)
     {
@@ -83,19 +89,13 @@ public sealed class ClickHouseApproximate
                 $"Pipeline '{_definition.Name}': table '{other.Name}' has {other.Partitions} partitions, '{_definition.Tables[0].Name}' {_partitions}; the approximate ClickHouse baseline needs one count.");
         }
 
-        var classification = _definition.Task == PredictionTask.Classification;
-        var d = classification ? 0 : delta;
-        var tau = _definition.Bound.Tau;
-        _bound = _definition.Bound.Kind switch
-        {
-            BoundKind.RelativeError => ErrorBound.Relative(d, tau),
-            BoundKind.ErrorAtConfidence => ErrorBound.AtConfidence(tau, d),
-            _ => ErrorBound.Absolute(d, tau),
-        };
+        _classification = _definition.Task == PredictionTask.Classification;
+        // A deltaField pipeline has no δ of its own (delta is NaN): each request sets it; 0 stands until the first.
+        _bound = Bound(_classification || _definition.Bound.DeltaField is not null ? 0 : delta);
 
         _planner = planner ?? _definition.Planner;
         var queries = pipeline.Queries;
-        _request = new ClickHouseRequest(_definition);
+        _request = new BaselineRequest(_definition);
         _samples = queries.Select(q => new ClickHouseSample(
             q.Query, q.MomentColumns, q.QuantileColumns, q.MomentColumns.Select(c => q.Table.Means[c]).ToArray(), _planner.MinSupport)).ToArray();
         _sampled = queries.Select(q => q.Query.Sampled && q.Query.Aggregates.All(a => a.Spec.Op is not (AggregateOp.Min or AggregateOp.Max or AggregateOp.CountDistinct))).ToArray();
@@ -130,6 +130,19 @@ public sealed class ClickHouseApproximate
     {
         var start = Stopwatch.GetTimestamp();
         _request.Read(request);
+        if (!_classification && _request.DeltaField >= 0)
+        {
+            // δ per request (bound.deltaField): the field's value, which must be finite and above 0, as in the engine.
+            var delta = _request.Numbers[_request.DeltaField];
+            if (!(delta > 0) || !double.IsFinite(delta))
+            {
+                var name = _definition.Bound.DeltaField!;
+                throw new RequestException(name, $"Request field '{name}' holds δ and must be a finite number above 0; got {delta.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            _bound = Bound(delta);
+        }
+
         var planner = _planner;
         var initial = Math.Max(1, (int)Math.Ceiling(planner.InitialFraction * _partitions - 1e-9));
         var queries = _pipeline.Queries;
@@ -297,5 +310,17 @@ public sealed class ClickHouseApproximate
         return new ClickHouseApproxResult(
             value, stop, rounds, sampled == 0 ? 1 : fractions / sampled, confidence, statements,
             Stopwatch.GetElapsedTime(0, sampling), Stopwatch.GetElapsedTime(0, propagation), Stopwatch.GetElapsedTime(0, planning));
+    }
+
+    /// <summary>The pipeline's bound kind and τ with δ <paramref name="delta"/>.</summary>
+    private ErrorBound Bound(double delta)
+    {
+        var tau = _definition.Bound.Tau;
+        return _definition.Bound.Kind switch
+        {
+            BoundKind.RelativeError => ErrorBound.Relative(delta, tau),
+            BoundKind.ErrorAtConfidence => ErrorBound.AtConfidence(tau, delta),
+            _ => ErrorBound.Absolute(delta, tau),
+        };
     }
 }

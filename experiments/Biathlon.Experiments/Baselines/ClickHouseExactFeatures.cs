@@ -18,7 +18,7 @@ namespace Biathlon.Experiments.Baselines;
 public sealed class ClickHouseExactFeatures(ClickHousePipeline pipeline)
 {
     private readonly ClickHousePipeline _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-    private readonly ClickHouseRequest _request = new(pipeline.Definition);
+    private readonly BaselineRequest _request = new(pipeline.Definition);
     private readonly double[][] _values = pipeline.Queries.Select(q => new double[q.Query.Aggregates.Count]).ToArray();
     private readonly float[] _row = new float[pipeline.Definition.Inputs.Count];
     private readonly float[] _output = new float[1];

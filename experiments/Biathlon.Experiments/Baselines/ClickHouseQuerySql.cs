@@ -29,7 +29,7 @@ internal sealed class ClickHouseQuerySql
         _definition = definition;
         _table = table;
         Query = query;
-        _keys = query.Keys.Select(k => (k.Key, table.TypeOf(query.Name, k.Key), ClickHouseRequest.FieldIndex(definition, k.Value))).ToArray();
+        _keys = query.Keys.Select(k => (k.Key, table.TypeOf(query.Name, k.Key), BaselineRequest.FieldIndex(definition, k.Value))).ToArray();
         _windowField = -1;
         if (query.WindowField is { } window)
         {
@@ -39,7 +39,7 @@ internal sealed class ClickHouseQuerySql
                 throw new InvalidOperationException($"Query '{query.Name}': time column '{time}' is not a timestamp or integer.");
             }
 
-            _windowField = ClickHouseRequest.FieldIndex(definition, window);
+            _windowField = BaselineRequest.FieldIndex(definition, window);
         }
 
         _filters = string.Concat(query.Filters.Select(f => " AND " + Filter(f)));
@@ -80,7 +80,7 @@ internal sealed class ClickHouseQuerySql
     public IReadOnlyList<string> QuantileColumns { get; }
 
     /// <summary>The exact statement for the parsed request: one row, one value per aggregate.</summary>
-    public string Exact(ClickHouseRequest request)
+    public string Exact(BaselineRequest request)
     {
         _text.Clear().Append("SELECT ").Append(_exactSelect).Append(" FROM ").Append(ClickHouseSql.Quote(_table.Name));
         AppendWhere(request);
@@ -91,7 +91,7 @@ internal sealed class ClickHouseQuerySql
     /// The partial-aggregate statement over partitions [<paramref name="from"/>, <paramref name="to"/>) (ids taken
     /// modulo the partition count, so a range that wraps becomes two key ranges).
     /// </summary>
-    public string Partials(ClickHouseRequest request, int from, int to)
+    public string Partials(BaselineRequest request, int from, int to)
     {
         var p = _table.Partitions;
         var pid = ClickHouseSql.Quote(ClickHouseTable.PartitionColumn);
@@ -112,7 +112,7 @@ internal sealed class ClickHouseQuerySql
         return _text.ToString();
     }
 
-    private void AppendWhere(ClickHouseRequest request)
+    private void AppendWhere(BaselineRequest request)
     {
         _text.Append(" WHERE 1");
         foreach (var (column, type, field) in _keys)
@@ -122,16 +122,24 @@ internal sealed class ClickHouseQuerySql
 
         if (_windowField >= 0)
         {
-            var t = request.Integers[_windowField];
+            // An unbounded end has no condition; a bound the request moves out of range is refused (never wrapped).
+            var (from, to) = request.Window(Query);
             var time = ClickHouseSql.Quote(_table.TimeColumn!);
-            _text.Append(" AND ").Append(time).Append(" >= ").Append(ClickHouseSql.Integer(SaturatingAdd(t, Query.WindowFrom)))
-                .Append(" AND ").Append(time).Append(" < ").Append(ClickHouseSql.Integer(SaturatingAdd(t, Query.WindowTo)));
+            if (from is { } start)
+            {
+                _text.Append(" AND ").Append(time).Append(" >= ").Append(ClickHouseSql.Integer(start));
+            }
+
+            if (to is { } end)
+            {
+                _text.Append(" AND ").Append(time).Append(" < ").Append(ClickHouseSql.Integer(end));
+            }
         }
 
         _text.Append(_filters);
     }
 
-    private string KeyLiteral(ColumnType type, int field, ClickHouseRequest request)
+    private string KeyLiteral(ColumnType type, int field, BaselineRequest request)
     {
         var fieldType = _definition.Request[field].Type;
         return type switch
@@ -228,11 +236,5 @@ internal sealed class ClickHouseQuerySql
         };
         var column = type == ColumnType.Int64 && value is double ? $"toFloat64({ClickHouseSql.Quote(filter.Column)})" : ClickHouseSql.Quote(filter.Column);
         return $"{column} {op} {constant}";
-    }
-
-    private static long SaturatingAdd(long a, long b)
-    {
-        var sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (b < 0 ? long.MinValue : long.MaxValue) : sum;
     }
 }

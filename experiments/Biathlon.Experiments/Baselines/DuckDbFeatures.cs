@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using Biathlon.Engine;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Runtime;
 using Biathlon.Engine.Specs;
@@ -49,9 +49,12 @@ namespace Biathlon.Experiments.Baselines;
 /// default, the engine's definition.
 /// </para>
 /// <para>
-/// Known differences from the engine, none met by the shipped pipelines: a string key value the table never holds
-/// is a bad request to the engine (it throws) but an empty group here (COUNT 0, other aggregates their fill);
-/// Arrow IPC tables are not supported (DuckDB needs its arrow extension, which cannot be installed offline).
+/// Unknown keys: a key value the table never holds is an empty group here (COUNT and SUM 0, other aggregates their
+/// fill), which is what the engine serves under <c>unknownKeys: "empty"</c>. Under <c>"error"</c> (the default) the
+/// engine refuses the request instead; this class does not look the value up (that would add a statement per key to
+/// the measured time), so the harness lets the engine validate each request first and serves a refused request with
+/// no method (see <c>MethodRunner</c>). Arrow IPC tables are not supported (DuckDB needs its arrow extension, which
+/// cannot be installed offline).
 /// </para>
 /// <para>Not thread-safe: one instance serves one request at a time (it reuses its buffers and statements).</para>
 /// </remarks>
@@ -62,10 +65,7 @@ public sealed class DuckDbFeatures : IDisposable
     private readonly DuckDBConnection _connection;
     private readonly PipelineDefinition _definition;
     private readonly DuckDbQueryStatement[] _statements;
-    private readonly int[] _inputFields;
-    private readonly long[] _integers;
-    private readonly double[] _numbers;
-    private readonly string?[] _strings;
+    private readonly BaselineRequest _request;
     private readonly float[] _row;
     private readonly float[] _output = new float[1];
     private bool _disposed;
@@ -75,10 +75,7 @@ public sealed class DuckDbFeatures : IDisposable
         _connection = connection;
         _definition = definition;
         _statements = statements;
-        _inputFields = definition.Inputs.Select(i => i.Field is null ? -1 : IndexOfField(definition, i.Field)).ToArray();
-        _integers = new long[definition.Request.Count];
-        _numbers = new double[definition.Request.Count];
-        _strings = new string?[definition.Request.Count];
+        _request = new BaselineRequest(definition);
         _row = new float[definition.Inputs.Count];
     }
 
@@ -132,8 +129,12 @@ public sealed class DuckDbFeatures : IDisposable
 
     /// <summary>
     /// The model inputs of <paramref name="request"/> in the pipeline's input order: request features as the engine
-    /// computes them, aggregates from SQL (NULL → the aggregate's fill value). Request values are CLR values: string,
-    /// double, long (or other integers), DateTime, DateTimeOffset, ISO 8601 text or microseconds for timestamps.
+    /// computes them (categorical inputs through the engine's <see cref="RequestFieldValues.Encode"/>), aggregates from
+    /// SQL (NULL → the aggregate's fill value). Request values are CLR values: string, double, long (or other integers),
+    /// DateTime, DateTimeOffset, ISO 8601 text or microseconds for timestamps; a missing, null or NaN value takes the
+    /// field's fill. Throws <see cref="RequestException"/> naming the field of a request the engine refuses for its
+    /// values (a missing value without a fill, a category outside the declared ones under <c>unknown: "error"</c>, a
+    /// window bound out of range); unknown keys are not checked here (see the remarks).
     /// </summary>
     public void ComputeFeatures(IReadOnlyDictionary<string, object?> request, Span<float> features)
     {
@@ -144,10 +145,10 @@ public sealed class DuckDbFeatures : IDisposable
             throw new ArgumentException($"The span holds {features.Length} values; the pipeline has {inputs.Count} inputs.", nameof(features));
         }
 
-        ParseRequest(request);
-        foreach (var statement in _statements)
+        _request.Read(request);
+        for (var q = 0; q < _statements.Length; q++)
         {
-            statement.Execute(_integers, _numbers, _strings);
+            _statements[q].Execute(_request, _definition.Queries[q]);
         }
 
         for (var i = 0; i < inputs.Count; i++)
@@ -155,7 +156,7 @@ public sealed class DuckDbFeatures : IDisposable
             var input = inputs[i];
             if (input.Query < 0)
             {
-                features[i] = (float)RequestFeature(input.Transform, _inputFields[i]);
+                features[i] = (float)_request.Feature(i);
                 continue;
             }
 
@@ -285,9 +286,9 @@ public sealed class DuckDbFeatures : IDisposable
             conditions.Add($"{Quote(column)} = ${keys.Count}");
         }
 
-        var windowField = -1;
         var windowKind = DuckDbParameterKind.Int64;
-        if (query.WindowField is { } window)
+        var (hasFrom, hasTo) = (false, false);
+        if (query.WindowField is not null)
         {
             var time = table.TimeColumn ?? throw new InvalidOperationException($"Query '{query.Name}': table '{table.Name}' has no time column.");
             windowKind = TypeOf(time) switch
@@ -296,9 +297,19 @@ public sealed class DuckDbFeatures : IDisposable
                 "BIGINT" => DuckDbParameterKind.Int64,
                 var other => throw new InvalidOperationException($"Query '{query.Name}': time column '{time}' has type {other}."),
             };
-            windowField = IndexOfField(definition, window);
-            conditions.Add($"{Quote(time)} >= ${keys.Count + 1}");
-            conditions.Add($"{Quote(time)} < ${keys.Count + 2}");
+            // An unbounded end ("unbounded": long.MinValue / long.MaxValue in the definition) has no condition at all.
+            hasFrom = query.WindowFrom != long.MinValue;
+            hasTo = query.WindowTo != long.MaxValue;
+            var parameter = keys.Count;
+            if (hasFrom)
+            {
+                conditions.Add($"{Quote(time)} >= ${++parameter}");
+            }
+
+            if (hasTo)
+            {
+                conditions.Add($"{Quote(time)} < ${++parameter}");
+            }
         }
 
         foreach (var filter in query.Filters)
@@ -310,7 +321,7 @@ public sealed class DuckDbFeatures : IDisposable
         var sql = $"SELECT {string.Join(", ", aggregates)} FROM {Quote(table.Name)}"
             + (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions));
         return DuckDbQueryStatement.Prepare(
-            connection, sql, [.. keys], windowField, query.WindowFrom, query.WindowTo, windowKind, query.Aggregates.Count);
+            connection, sql, [.. keys], hasFrom, hasTo, windowKind, query.Aggregates.Count);
     }
 
     /// <summary>The aggregate's SQL; an aggregate that is NULL when undefined is coalesced to its fill value.</summary>
@@ -386,50 +397,6 @@ public sealed class DuckDbFeatures : IDisposable
         };
         return $"{column} {op} {constant}";
     }
-
-    private void ParseRequest(IReadOnlyDictionary<string, object?> request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var schema = _definition.Request;
-        for (var i = 0; i < schema.Count; i++)
-        {
-            var field = schema[i];
-            if (!request.TryGetValue(field.Name, out var raw) || raw is null)
-            {
-                throw new ArgumentException($"Request field '{field.Name}' ({field.Type}) is missing or null.", nameof(request));
-            }
-
-            switch (field.Type)
-            {
-                case RequestFieldType.String:
-                    _strings[i] = raw switch
-                    {
-                        string s => s,
-                        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
-                        _ => throw WrongType(field, raw),
-                    };
-                    break;
-                case RequestFieldType.Integer:
-                    _integers[i] = RequestFieldValues.ToInteger(raw) ?? throw WrongType(field, raw);
-                    _numbers[i] = _integers[i];
-                    break;
-                case RequestFieldType.Number:
-                    _numbers[i] = RequestFieldValues.ToNumber(raw) ?? throw WrongType(field, raw);
-                    break;
-                default:
-                    _integers[i] = RequestFieldValues.ToTimestamp(raw) ?? throw WrongType(field, raw);
-                    _numbers[i] = _integers[i];
-                    break;
-            }
-        }
-    }
-
-    /// <summary>A request feature exactly as the engine computes it (PredictionLoop.RequestFeature).</summary>
-    private double RequestFeature(RequestTransform transform, int field) =>
-        RequestFieldValues.Transform(transform, _numbers[field], _integers[field]);
-
-    private static ArgumentException WrongType(RequestFieldDefinition field, object raw) =>
-        new($"Request field '{field.Name}' must be {field.Type}; got {raw.GetType().Name} '{Convert.ToString(raw, CultureInfo.InvariantCulture)}'.", "request");
 
     private static int IndexOfField(PipelineDefinition definition, string name)
     {

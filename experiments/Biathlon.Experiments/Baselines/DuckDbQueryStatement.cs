@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using Biathlon.Engine.Specs;
 using DuckDB.NET.Native;
 
 namespace Biathlon.Experiments.Baselines;
@@ -17,28 +18,26 @@ internal readonly record struct DuckDbKeyParameter(int Field, DuckDbParameterKin
 
 /// <summary>
 /// One feature query's statement, prepared once with DuckDB's C API and executed per request: parameters $1..$k are
-/// the key values, then the window's start and end; the single result row holds the aggregates, read as doubles
+/// the key values, then the window's start and end (only the bounded ones: an unbounded end has no parameter); the single result row holds the aggregates, read as doubles
 /// (the SQL turns NULL into the fill value with coalesce, so no value is NULL).
 /// </summary>
 internal sealed class DuckDbQueryStatement : IDisposable
 {
     private readonly DuckDBPreparedStatement _statement;
     private readonly DuckDbKeyParameter[] _keys;
-    private readonly int _windowField;
-    private readonly long _windowFrom;
-    private readonly long _windowTo;
+    private readonly bool _hasFrom;
+    private readonly bool _hasTo;
     private readonly DuckDbParameterKind _windowKind;
 
     private DuckDbQueryStatement(
-        string sql, DuckDBPreparedStatement statement, DuckDbKeyParameter[] keys, int windowField, long windowFrom, long windowTo,
-        DuckDbParameterKind windowKind, int aggregates)
+        string sql, DuckDBPreparedStatement statement, DuckDbKeyParameter[] keys, bool hasFrom, bool hasTo, DuckDbParameterKind windowKind,
+        int aggregates)
     {
         Sql = sql;
         _statement = statement;
         _keys = keys;
-        _windowField = windowField;
-        _windowFrom = windowFrom;
-        _windowTo = windowTo;
+        _hasFrom = hasFrom;
+        _hasTo = hasTo;
         _windowKind = windowKind;
         Values = new double[aggregates];
     }
@@ -49,8 +48,8 @@ internal sealed class DuckDbQueryStatement : IDisposable
     public double[] Values { get; }
 
     public static DuckDbQueryStatement Prepare(
-        DuckDBConnection connection, string sql, DuckDbKeyParameter[] keys, int windowField, long windowFrom, long windowTo,
-        DuckDbParameterKind windowKind, int aggregates)
+        DuckDBConnection connection, string sql, DuckDbKeyParameter[] keys, bool hasFrom, bool hasTo, DuckDbParameterKind windowKind,
+        int aggregates)
     {
         if (NativeMethods.PreparedStatements.DuckDBPrepare(connection.NativeConnection, sql, out var statement) != DuckDBState.Success)
         {
@@ -59,22 +58,33 @@ internal sealed class DuckDbQueryStatement : IDisposable
             throw new InvalidOperationException($"DuckDB cannot prepare '{sql}': {error}");
         }
 
-        return new DuckDbQueryStatement(sql, statement, keys, windowField, windowFrom, windowTo, windowKind, aggregates);
+        return new DuckDbQueryStatement(sql, statement, keys, hasFrom, hasTo, windowKind, aggregates);
     }
 
-    /// <summary>Binds the request's values, runs the statement and reads its row into <see cref="Values"/>.</summary>
-    public void Execute(long[] integers, double[] numbers, string?[] strings)
+    /// <summary>
+    /// Binds the request's values (<paramref name="query"/>'s window bounds computed without wrapping, see
+    /// <see cref="BaselineRequest.Window"/>), runs the statement and reads its row into <see cref="Values"/>.
+    /// </summary>
+    public void Execute(BaselineRequest request, QueryDefinition query)
     {
         long index = 1;
         foreach (var key in _keys)
         {
-            Bind(index++, key.Kind, key.Field, 0, integers, numbers, strings);
+            Bind(index++, key.Kind, request, key.Field);
         }
 
-        if (_windowField >= 0)
+        if (_hasFrom || _hasTo)
         {
-            Bind(index++, _windowKind, _windowField, _windowFrom, integers, numbers, strings);
-            Bind(index, _windowKind, _windowField, _windowTo, integers, numbers, strings);
+            var (from, to) = request.Window(query);
+            if (_hasFrom)
+            {
+                BindTime(index++, from!.Value);
+            }
+
+            if (_hasTo)
+            {
+                BindTime(index, to!.Value);
+            }
         }
 
         var state = NativeMethods.PreparedStatements.DuckDBExecutePrepared(_statement, out var result);
@@ -103,16 +113,21 @@ internal sealed class DuckDbQueryStatement : IDisposable
 
     public void Dispose() => _statement.Dispose();
 
-    private void Bind(long index, DuckDbParameterKind kind, int field, long offset, long[] integers, double[] numbers, string?[] strings)
+    private void Bind(long index, DuckDbParameterKind kind, BaselineRequest request, int field) => Check(index, kind switch
     {
-        var state = kind switch
-        {
-            DuckDbParameterKind.Varchar => NativeMethods.PreparedStatements.DuckDBBindVarchar(_statement, index, strings[field]!),
-            DuckDbParameterKind.Double => NativeMethods.PreparedStatements.DuckDBBindDouble(_statement, index, numbers[field] + offset),
-            DuckDbParameterKind.Timestamp => NativeMethods.PreparedStatements.DuckDBBindTimestamp(
-                _statement, index, new DuckDBTimestampStruct { Micros = integers[field] + offset }),
-            _ => NativeMethods.PreparedStatements.DuckDBBindInt64(_statement, index, integers[field] + offset),
-        };
+        DuckDbParameterKind.Varchar => NativeMethods.PreparedStatements.DuckDBBindVarchar(_statement, index, request.Strings[field]!),
+        DuckDbParameterKind.Double => NativeMethods.PreparedStatements.DuckDBBindDouble(_statement, index, request.Numbers[field]),
+        DuckDbParameterKind.Timestamp => NativeMethods.PreparedStatements.DuckDBBindTimestamp(
+            _statement, index, new DuckDBTimestampStruct { Micros = request.Integers[field] }),
+        _ => NativeMethods.PreparedStatements.DuckDBBindInt64(_statement, index, request.Integers[field]),
+    });
+
+    private void BindTime(long index, long value) => Check(index, _windowKind == DuckDbParameterKind.Timestamp
+        ? NativeMethods.PreparedStatements.DuckDBBindTimestamp(_statement, index, new DuckDBTimestampStruct { Micros = value })
+        : NativeMethods.PreparedStatements.DuckDBBindInt64(_statement, index, value));
+
+    private void Check(long index, DuckDBState state)
+    {
         if (state != DuckDBState.Success)
         {
             throw new InvalidOperationException($"DuckDB cannot bind parameter ${index} of '{Sql}'.");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Biathlon.Engine;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Engine.Models;
@@ -25,6 +26,7 @@ public sealed class StaleFeatureCache
     private readonly float[] _row;
     private readonly float[] _exact;
     private readonly float[] _output = new float[1];
+    private readonly BaselineRequest _request;
     private DateTime? _lastRefresh;
 
     /// <summary>Creates an empty cache over <paramref name="engine"/>'s queries.</summary>
@@ -44,6 +46,7 @@ public sealed class StaleFeatureCache
         _caches = definition.Queries.Select(_ => new Dictionary<string, Entry>(StringComparer.Ordinal)).ToArray();
         _row = new float[definition.Inputs.Count];
         _exact = new float[definition.Inputs.Count];
+        _request = new BaselineRequest(definition);
     }
 
     /// <summary>Refreshes done so far.</summary>
@@ -54,8 +57,10 @@ public sealed class StaleFeatureCache
     {
         var definition = _engine.Definition;
 
-        // Request features are current; cached query features may be stale.
+        // Request features are current (the engine computes them: categorical inputs, fills); cached query features
+        // may be stale. The engine also refuses what it refuses (an unknown key under unknownKeys "error", ...).
         _diagnostics.ComputeExactFeatures(request.Fields, _exact);
+        _request.Read(request.Fields);
         for (var i = 0; i < _row.Length; i++)
         {
             var input = definition.Inputs[i];
@@ -65,7 +70,7 @@ public sealed class StaleFeatureCache
         var entries = new Entry[_caches.Length];
         for (var q = 0; q < _caches.Length; q++)
         {
-            var key = Key(definition.Queries[q], request);
+            var key = Key(definition.Queries[q]);
             if (!_caches[q].TryGetValue(key, out var entry))
             {
                 entry = new Entry(request, _inputsOfQuery[q].Select(i => _row[i]).ToArray());
@@ -130,8 +135,26 @@ public sealed class StaleFeatureCache
         _lastRefresh = now.Time;
     }
 
-    private static string Key(QueryDefinition query, HarnessRequest request) =>
-        query.Keys.Count == 0 ? "" : string.Join("\u001f", query.Keys.Select(k => Convert.ToString(request.Fields[k.Value], System.Globalization.CultureInfo.InvariantCulture)));
+    /// <summary>The cache key of the last read request for <paramref name="query"/>: its key fields' values, fills applied.</summary>
+    private string Key(QueryDefinition query)
+    {
+        if (query.Keys.Count == 0)
+        {
+            return "";
+        }
+
+        var definition = _engine.Definition;
+        return string.Join("\u001f", query.Keys.Select(k =>
+        {
+            var field = BaselineRequest.FieldIndex(definition, k.Value);
+            return definition.Request[field].Type switch
+            {
+                RequestFieldType.String => _request.Strings[field],
+                RequestFieldType.Number => _request.Numbers[field].ToString("R", CultureInfo.InvariantCulture),
+                _ => _request.Integers[field].ToString(CultureInfo.InvariantCulture),
+            };
+        }));
+    }
 
     private sealed class Entry(HarnessRequest request, float[] values)
     {

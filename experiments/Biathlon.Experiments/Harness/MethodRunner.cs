@@ -18,6 +18,14 @@ namespace Biathlon.Experiments.Harness;
 /// <see cref="ClickHouseApprox"/>): the pipeline's tables are loaded into a ClickHouse server, the one in
 /// <see cref="Options.ClickHouseServer"/> (shared by every pipeline of a run) or one started for this call and stopped
 /// after it. When no server can start (not installed), both are skipped with a progress line, never replaced.
+/// <para>
+/// Before serving, the engine's exact path reads every test request once (untimed): a request the engine refuses
+/// (a <see cref="RequestException"/>: an unknown key under <c>unknownKeys: "error"</c>, a category outside the declared
+/// ones, a missing value without a fill, a window bound out of range, ...) is served by no method and named in a
+/// progress line, so every method answers the same requests (the SQL baselines do not look key values up). The same
+/// pass records each request's δ as the engine reports it (<see cref="PredictionResult.Delta"/>: the request's own δ
+/// with <c>bound.deltaField</c>, δ·|ŷ| for a relative bound), which "agreement with exact" uses.
+/// </para>
 /// </summary>
 public static class MethodRunner
 {
@@ -48,6 +56,7 @@ public static class MethodRunner
         var features = new float[definition.Inputs.Count];
         var output = new float[1];
 
+        var (accepted, deltas) = Validate(engine, recipe.Name, test, progress);
         var methods = new List<(string Name, Method Serve)>
         {
             ("exact", r => FromEngine(engine, engine.PredictExact(r.ToRequest()))),
@@ -68,7 +77,7 @@ public static class MethodRunner
         {
             var pipeline = ClickHousePipeline.LoadAsync(server, definition, progress).GetAwaiter().GetResult();
             clickHouseExact = new ClickHouseExactFeatures(pipeline);
-            clickHouseApprox = new ClickHouseApproximate(pipeline, model, engine.Delta);
+            clickHouseApprox = new ClickHouseApproximate(pipeline, model, engine.Delta); // NaN with deltaField: δ per request
             methods.Add((ClickHouseExact, ClickHouseExactMethod));
             methods.Add((ClickHouseApprox, ClickHouseApproxMethod));
         }
@@ -100,7 +109,7 @@ public static class MethodRunner
             return (output[0], 1, 1, Stopwatch.GetElapsedTime(start, computed).TotalMilliseconds, Stopwatch.GetElapsedTime(computed).TotalMilliseconds, 0, "SQL");
         }
 
-        foreach (var warm in test.Take(options.WarmUp))
+        foreach (var warm in accepted.Take(options.WarmUp).Select(i => test[i]))
         {
             foreach (var (_, serve) in methods)
             {
@@ -111,8 +120,9 @@ public static class MethodRunner
         var records = new List<RequestRecord>();
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, methods.Count).ToArray();
-        for (var i = 0; i < test.Count; i++)
+        for (var served = 0; served < accepted.Count; served++)
         {
+            var i = accepted[served];
             random.Shuffle(order);
             foreach (var m in order)
             {
@@ -124,24 +134,56 @@ public static class MethodRunner
                     result.SamplingMs, result.PropagationMs, result.PlanningMs, result.Stop));
             }
 
-            if ((i + 1) % 50 == 0 || i + 1 == test.Count)
+            if ((served + 1) % 50 == 0 || served + 1 == accepted.Count)
             {
-                progress?.Report($"{recipe.Name}: served {i + 1}/{test.Count} requests with {methods.Count} methods");
+                progress?.Report($"{recipe.Name}: served {served + 1}/{accepted.Count} requests with {methods.Count} methods");
             }
         }
 
         if (options.StaleCache)
         {
             var cache = new StaleFeatureCache(engine, model, recipe.StaleCacheRefreshesPerHour);
-            foreach (var (request, i) in test.Select((r, i) => (r, i)).OrderBy(p => p.r.Time))
+            foreach (var (request, i) in accepted.Select(i => (test[i], i)).OrderBy(p => p.Item1.Time))
             {
                 records.Add(new RequestRecord(recipe.Name, "stale-cache", i, request.Label, cache.Serve(request), double.NaN, 1, 1, 0, 0, 0, "cache"));
             }
 
-            progress?.Report($"{recipe.Name}: stale cache served {test.Count} requests with {cache.Refreshes} refreshes");
+            progress?.Report($"{recipe.Name}: stale cache served {accepted.Count} requests with {cache.Refreshes} refreshes");
         }
 
-        return (Summarise(engine, recipe.Name, records), records);
+        return (Summarise(engine, recipe.Name, records, deltas), records);
+    }
+
+    /// <summary>
+    /// The test requests the engine serves (indices into <paramref name="test"/>) and each one's δ as the engine's exact
+    /// path reports it; a refused request is left out and reported.
+    /// </summary>
+    private static (List<int> Accepted, Dictionary<int, double> Deltas) Validate(
+        BiathlonEngine engine, string pipeline, IReadOnlyList<HarnessRequest> test, IProgress<string>? progress)
+    {
+        var accepted = new List<int>(test.Count);
+        var deltas = new Dictionary<int, double>(test.Count);
+        var refused = new List<string>();
+        for (var i = 0; i < test.Count; i++)
+        {
+            try
+            {
+                deltas[i] = engine.PredictExact(test[i].ToRequest()).Delta;
+                accepted.Add(i);
+            }
+            catch (RequestException e)
+            {
+                refused.Add($"request {i}: {e.Message}");
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            progress?.Report($"{pipeline}: the engine refuses {refused.Count}/{test.Count} test requests; no method serves them "
+                + $"({string.Join("; ", refused.Take(3))}{(refused.Count > 3 ? "; …" : "")})");
+        }
+
+        return (accepted, deltas);
     }
 
     /// <summary>
@@ -169,8 +211,13 @@ public static class MethodRunner
         return (result.Value, result.Rounds, fraction, t.Sampling.TotalMilliseconds, t.Propagation.TotalMilliseconds, t.Planning.TotalMilliseconds, result.StopReason.ToString());
     }
 
-    /// <summary>Per-method summaries; agreement and speedup are against the exact method on the same requests.</summary>
-    public static List<MethodSummary> Summarise(BiathlonEngine engine, string pipeline, IReadOnlyList<RequestRecord> records)
+    /// <summary>
+    /// Per-method summaries; agreement and speedup are against the exact method on the same requests. A regression
+    /// answer agrees when it lies within δ of the exact one: the request's δ from <paramref name="deltas"/> (by request
+    /// index, as the engine's exact path reports it), else the pipeline's <see cref="BiathlonEngine.Delta"/>.
+    /// </summary>
+    public static List<MethodSummary> Summarise(
+        BiathlonEngine engine, string pipeline, IReadOnlyList<RequestRecord> records, IReadOnlyDictionary<int, double>? deltas = null)
     {
         var classification = engine.Definition.Task == PredictionTask.Classification;
         var exact = records.Where(r => r.Method == "exact").ToDictionary(r => r.Request);
@@ -183,7 +230,7 @@ public static class MethodRunner
             var values = rows.Select(r => (float)r.Value).ToArray();
             var agree = rows.Count(r => classification
                 ? Math.Round(r.Value) == Math.Round(exact[r.Request].Value)
-                : Math.Abs(r.Value - exact[r.Request].Value) <= engine.Delta);
+                : Math.Abs(r.Value - exact[r.Request].Value) <= (deltas is not null && deltas.TryGetValue(r.Request, out var delta) ? delta : engine.Delta));
             var measured = rows.All(r => double.IsFinite(r.LatencyMs));
             var latencies = measured ? rows.Select(r => r.LatencyMs).ToArray() : [];
             var total = measured ? latencies.Sum() : 1;
