@@ -148,10 +148,13 @@ public sealed class SpecPipelineCliTests : IDisposable
     [Fact]
     public async Task A_parquet_requests_file_trains_the_same_model_as_the_csv_and_skips_rows_without_a_label()
     {
+        // Both files are named "requests" (the format is read from the bytes), so the models' metadata match too.
         var spec = WritePipeline();
-        var csv = WriteRequests();
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "csv"));
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "parquet"));
+        var csv = WriteRequests(Path.Combine("csv", "requests"));
         var rows = PickRows();
-        var parquet = Path.Combine(_dir.Path, "requests.parquet");
+        var parquet = Path.Combine(_dir.Path, "parquet", "requests");
         var schema = new ParquetSchema(
             new DataField<string>("station"), new DataField<DateTime>("day"), new DataField<double?>("pm10"), new DataField<int?>("extra"));
         await using (var stream = File.Create(parquet))
@@ -174,7 +177,7 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.True(csvCode == 0, csvErrors);
         var (parquetCode, _, parquetErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", parquet, "--label", "pm10", "--out", fromParquet);
         Assert.True(parquetCode == 0, parquetErrors);
-        Assert.Contains("skipped 5 rows of requests.parquet without a label in 'pm10'", parquetErrors);
+        Assert.Contains("skipped 5 rows of requests without a label in 'pm10'", parquetErrors);
 
         using var a = OnnxModel.Load(fromCsv, PredictionTask.Regression);
         using var b = OnnxModel.Load(fromParquet, PredictionTask.Regression);
