@@ -58,7 +58,8 @@ public static class RequestsFile
         var table = await TableReader.ReadFileAsync(file, new CsvReadOptions { ColumnTypes = types });
         foreach (var field in definition.Request)
         {
-            if (!table.Schema.Contains(field.Name))
+            // A field with a fill may be left out of the file: every request then takes the fill, as the engine does.
+            if (!table.Schema.Contains(field.Name) && field.Fill is null)
             {
                 throw new CliException($"request field '{field.Name}' of pipeline '{definition.Name}' has no column in '{file}' (columns: {string.Join(", ", table.Schema.Columns.Select(c => c.Name))})", 1);
             }
@@ -69,7 +70,7 @@ public static class RequestsFile
             throw new CliException($"label column '{labelColumn}' (option --label) is not in '{file}' (columns: {string.Join(", ", table.Schema.Columns.Select(c => c.Name))})", 1);
         }
 
-        var fields = definition.Request.Select(f => (f.Name, Read: Reader(table, f.Name, f.Type, file))).ToArray();
+        var fields = definition.Request.Where(f => table.Schema.Contains(f.Name)).Select(f => (f.Name, Read: Reader(table, f.Name, f.Type, file))).ToArray();
         var label = LabelReader(table, labelColumn, binary, file);
         var order = OrderField(definition);
         var requests = new List<(long Key, int Row, HarnessRequest Request)>(table.RowCount);
