@@ -109,7 +109,10 @@ public sealed class RequestValueTests : IDisposable
 
     private static Dictionary<string, object?> Reading(string station = "a", string city = "New York", double x = 2.0) => new()
     {
-        ["station"] = station, ["when"] = s_when, ["x"] = x, ["city"] = city,
+        ["station"] = station,
+        ["when"] = s_when,
+        ["x"] = x,
+        ["city"] = city,
     };
 
     private static Dictionary<string, object?> Mote(long mote = 1, long tick = 125, double y = 1.0) => new() { ["mote"] = mote, ["tick"] = tick, ["y"] = y };

@@ -326,7 +326,11 @@ public static class PipelineSpecLoader
                     var (categories, unknown) = Categories(feature, featureName, transform, path);
                     result.Add(new InputDefinition
                     {
-                        Name = featureName, Field = field.Name, Transform = transform, Categories = categories, Unknown = unknown,
+                        Name = featureName,
+                        Field = field.Name,
+                        Transform = transform,
+                        Categories = categories,
+                        Unknown = unknown,
                     });
                     continue;
                 }

@@ -82,7 +82,10 @@ public sealed class RequestValueServerTests(RequestValuesServer server) : IClass
 
     private static JsonObject Request(string city = "New York") => new()
     {
-        ["station"] = "a", ["when"] = "2024-03-01T14:30:00", ["x"] = 1.5, ["city"] = city,
+        ["station"] = "a",
+        ["when"] = "2024-03-01T14:30:00",
+        ["x"] = 1.5,
+        ["city"] = city,
     };
 
     [Fact]
