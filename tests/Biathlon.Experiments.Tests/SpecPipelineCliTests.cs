@@ -133,6 +133,14 @@ public sealed class SpecPipelineCliTests : IDisposable
         var records = File.ReadAllLines(Path.Combine(results, "mine", "requests-my-pm10.csv"));
         Assert.Equal(1 + (20 * 5), records.Length);
 
+        // --clickhouse adds the ClickHouse baselines, on one clickhouse-server the run starts on loopback and stops.
+        var (withClickHouse, clickHouseOutput, clickHouseErrors) = HarnessCli.Run([.. run[..^1], "mine-clickhouse", "--clickhouse"]);
+        Assert.True(withClickHouse == 0, $"exit {withClickHouse}\n{clickHouseOutput}\n{clickHouseErrors}");
+        var clickHouseMethods = ResultsStore.Load(Path.Combine(results, "mine-clickhouse")).Methods.ToDictionary(m => m.Method);
+        Assert.Equal(20, clickHouseMethods["clickhouse-exact"].Requests);
+        Assert.Equal(1.0, clickHouseMethods["clickhouse-exact"].AgreementWithExact, 6);
+        Assert.Equal(20, clickHouseMethods["clickhouse-approx"].Requests);
+
         Assert.DoesNotContain("warning", runErrors);
 
         // Another split than training's is run, with a warning: its test split may hold training requests.

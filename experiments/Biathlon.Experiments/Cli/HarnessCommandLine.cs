@@ -83,6 +83,7 @@ internal static class HarnessCommandLine
             + "plus a τ sweep. Writes results/RUN-ID/.",
             HarnessCommands.CalibrateAsync, spec: true);
         Report(root);
+        root.Subcommands.Add(ExportOnnx());
         Harness(root, "all", "fetch, prepare, profile, run (with the calibration) and report.", HarnessCommands.AllAsync, spec: false);
         root.Subcommands.Add(LoadTest());
         root.Subcommands.Add(FlightDelay());
@@ -152,6 +153,23 @@ internal static class HarnessCommandLine
         options.AddTo(command, options.Run, options.Results, options.Pipeline);
         command.SetAction((result, _) => HarnessCommands.ReportAsync(options.Bind(result)));
         root.Subcommands.Add(command);
+    }
+
+    private static Command ExportOnnx()
+    {
+        var command = new Command("export-onnx",
+            "Write a LightGBM text model (model.txt: regression or binary, numeric splits) as an ONNX model for ONNX Runtime or any other runtime, "
+            + "with δ in its metadata when --delta is given. The engine also reads model.txt directly (docs/models.md).");
+        var lightGbm = new Option<string>("--lightgbm") { Description = "The LightGBM text model", HelpName = "FILE", Required = true };
+        var output = new Option<string?>("--out") { Description = "The ONNX file to write (default: beside the input, extension .onnx)", HelpName = "FILE" };
+        var inputs = new Option<int?>("--inputs") { Description = "ONNX input width D (default: the model's feature count; the pipeline's input count when wider)", HelpName = "D" };
+        var delta = new Option<double?>("--delta") { Description = "δ to store as metadata validation_mae (for \"deltaMetadata\": \"validation_mae\")", HelpName = "MAE" };
+        command.Options.Add(lightGbm);
+        command.Options.Add(output);
+        command.Options.Add(inputs);
+        command.Options.Add(delta);
+        command.SetAction(result => Models.ExportOnnxCommand.Run(result.GetValue(lightGbm)!, result.GetValue(output), result.GetValue(inputs), result.GetValue(delta)));
+        return command;
     }
 
     private static Command FlightDelay()

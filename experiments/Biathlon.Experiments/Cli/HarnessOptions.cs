@@ -41,6 +41,11 @@ internal sealed class HarnessOptions
 
     public Option<bool> NoDuckDb { get; } = new("--no-duckdb") { Description = "Skip the DuckDB baseline" };
 
+    public Option<bool> ClickHouse { get; } = new("--clickhouse")
+    {
+        Description = "run: add the ClickHouse baselines (clickhouse-exact, clickhouse-approx) on Debian's clickhouse-server, started on loopback; skipped with a message when it cannot start",
+    };
+
     public Option<string?> Run { get; } = new("--run")
     {
         Description = "Run folder name under the results folder (report: an existing run; default latest)",
@@ -108,7 +113,7 @@ internal sealed class HarnessOptions
     };
 
     /// <summary>The options of the built-in pipeline verbs (fetch, prepare, profile, run, calibrate, all).</summary>
-    public Option[] BuiltIn => [Pipeline, TestRequests, Quick, Seed, Retrain, NoDuckDb, Run, Results, Pipelines, Calibration, NoCalibration, Tau, TableSeeds, NoSweep];
+    public Option[] BuiltIn => [Pipeline, TestRequests, Quick, Seed, Retrain, NoDuckDb, ClickHouse, Run, Results, Pipelines, Calibration, NoCalibration, Tau, TableSeeds, NoSweep];
 
     /// <summary>The options naming a user's pipeline and requests file.</summary>
     public Option[] SpecOptions => [Spec, Requests, Label, Model, TrainSplitOption, MaxRequests];
@@ -141,6 +146,7 @@ internal sealed class HarnessOptions
             Seed = Get(Seed),
             Retrain = Get(Retrain),
             DuckDb = !Get(NoDuckDb),
+            ClickHouse = Get(ClickHouse),
             Run = Get(Run),
             ResultsRoot = Get(Results) is { } results ? Path.GetFullPath(results) : args.ResultsRoot,
             PipelinesRoot = Get(Pipelines) is { } pipelines ? Path.GetFullPath(pipelines) : args.PipelinesRoot,

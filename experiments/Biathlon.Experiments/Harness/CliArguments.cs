@@ -25,6 +25,12 @@ public sealed record CliArguments
     /// <summary>Whether the DuckDB baseline runs (<c>--no-duckdb</c> turns it off).</summary>
     public bool DuckDb { get; init; } = true;
 
+    /// <summary>
+    /// Whether the ClickHouse baselines run (<c>--clickhouse</c>): Debian's clickhouse-server started on loopback once per
+    /// run, exact SQL per query and the original system's partition-range approximation.
+    /// </summary>
+    public bool ClickHouse { get; init; }
+
     /// <summary>The run folder's name (<c>--run</c>).</summary>
     public string? Run { get; init; }
 

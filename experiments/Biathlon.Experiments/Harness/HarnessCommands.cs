@@ -95,13 +95,15 @@ public static class HarnessCommands
         var taus = new List<TauPoint>();
         var calibration = new List<CalibrationCell>();
         var calibrationSweep = new List<CalibrationCell>();
+        // One ClickHouse server for the whole run (each pipeline's tables are loaded into it in turn).
+        using var clickHouse = args.ClickHouse ? MethodRunner.TryStartClickHouse(s_progress) : null;
         foreach (var recipe in recipes)
         {
             var requests = await PrepareOneAsync(recipe, args);
             var test = requests.Test.Take(args.TestRequests ?? requests.Test.Count).ToArray();
             using var engine = await LoadEngineAsync(args, recipe);
             var spec = recipe is SpecRecipe;
-            var (summaries, records) = MethodRunner.Run(engine, recipe, test, new MethodRunner.Options(DuckDb: args.DuckDb, StaleCache: !spec, Seed: args.Seed), s_progress);
+            var (summaries, records) = MethodRunner.Run(engine, recipe, test, new MethodRunner.Options(DuckDb: args.DuckDb, StaleCache: !spec, Seed: args.Seed, ClickHouse: clickHouse is not null, ClickHouseServer: clickHouse), s_progress);
             methods.AddRange(summaries);
             WriteRecords(Path.Combine(runFolder, $"requests-{recipe.Name}.csv"), records);
             pipelines.Add(Summarise(recipe, engine, requests, test.Length));
@@ -356,11 +358,11 @@ public static class HarnessCommands
     {
         Console.WriteLine();
         Console.WriteLine($"{pipeline}: {summaries[0].Requests} test requests");
-        Console.WriteLine($"  {"method",-12} {"mean ms",9} {"p99 ms",9} {"speedup",8} {"accuracy",10} {"agree",7} {"fraction",9} {"rounds",7}");
+        Console.WriteLine($"  {"method",-17} {"mean ms",9} {"p99 ms",9} {"speedup",8} {"accuracy",10} {"agree",7} {"fraction",9} {"rounds",7}");
         foreach (var s in summaries)
         {
             var latency = s.LatencyMeasured ? $"{s.MeanMs,9:F3} {s.P99Ms,9:F3} {s.Speedup,7:F2}x" : $"{"n/a",9} {"n/a",9} {"n/a",8}";
-            Console.WriteLine($"  {s.Method,-12} {latency} {s.AccuracyMetric + " " + s.Accuracy.ToString("0.000", CultureInfo.InvariantCulture),10} {s.AgreementWithExact,7:P1} {s.MeanFraction,9:F3} {s.MeanRounds,7:F2}");
+            Console.WriteLine($"  {s.Method,-17} {latency} {s.AccuracyMetric + " " + s.Accuracy.ToString("0.000", CultureInfo.InvariantCulture),10} {s.AgreementWithExact,7:P1} {s.MeanFraction,9:F3} {s.MeanRounds,7:F2}");
         }
     }
 
