@@ -16,69 +16,6 @@ public sealed class LightGbmTextModelTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    /// <summary>
-    /// Two trees over 3 features: tree 0 splits feature <paramref name="feature"/> at 0.1 (decision
-    /// <paramref name="decision"/>): ≤ → 1, else → node 1, which splits feature 2 at 5: ≤ → 10, else → 20. Tree 1 is a
-    /// single leaf 0.5.
-    /// </summary>
-    private static string ModelText(string objective = "regression", string decision = "2", int feature = 0, string header = "num_class=1\nnum_tree_per_iteration=1", string extraTree0 = "") => $"""
-        tree
-        version=v4
-        {header}
-        label_index=0
-        max_feature_idx=2
-        objective={objective}
-        feature_names=a b c
-        feature_infos=[0:1] [0:1] [0:10]
-        tree_sizes=300 100
-
-        Tree=0
-        num_leaves=3
-        num_cat=0
-        split_feature={feature} 2
-        split_gain=10 5
-        threshold=0.10000000000000001 5
-        decision_type={decision} 2
-        left_child=-1 -2
-        right_child=1 -3
-        leaf_value=1 10 20
-        leaf_weight=1 1 1
-        leaf_count=1 1 1
-        internal_value=0 0
-        internal_weight=0 0
-        internal_count=3 2
-        is_linear=0
-        {extraTree0}shrinkage=1
-
-
-        Tree=1
-        num_leaves=1
-        num_cat=0
-        split_feature=
-        split_gain=
-        threshold=
-        decision_type=
-        left_child=
-        right_child=
-        leaf_value=0.5
-        leaf_weight=
-        leaf_count=
-        internal_value=
-        internal_weight=
-        internal_count=
-        is_linear=0
-        shrinkage=1
-
-
-        end of trees
-
-        feature_importances:
-        a=1
-
-        parameters:
-        [boosting: gbdt]
-        end of parameters
-        """;
 
     private string Write(string text, string name = "model.txt")
     {
@@ -90,7 +27,7 @@ public sealed class LightGbmTextModelTests : IDisposable
     [Fact]
     public void A_hand_written_model_is_read_with_thresholds_that_send_floats_the_way_LightGBM_does()
     {
-        var model = LightGbmTextModel.Load(Write(ModelText()));
+        var model = LightGbmTextModel.Load(Write(HandWrittenLightGbm.ModelText()));
         Assert.Equal(3, model.FeatureCount);
         Assert.Equal(2, model.Trees.Trees.Count);
         Assert.Equal(0, model.Trees.Trees[1].InternalNodes);
@@ -105,7 +42,7 @@ public sealed class LightGbmTextModelTests : IDisposable
     [Fact]
     public void The_binary_sigmoid_becomes_Platt_scaling_and_the_content_is_sniffed_without_the_extension()
     {
-        var path = Write(ModelText(objective: "binary sigmoid:2"), "model.bin");
+        var path = Write(HandWrittenLightGbm.ModelText(objective: "binary sigmoid:2"), "model.bin");
         Assert.True(LightGbmTextModel.IsLightGbmText(path));
         var model = LightGbmTextModel.Load(path);
         Assert.Equal(PredictionTask.Classification, model.Task);
@@ -123,14 +60,14 @@ public sealed class LightGbmTextModelTests : IDisposable
 
     public static TheoryData<string, string, string> Refusals => new()
     {
-        { ModelText(header: "num_class=3\nnum_tree_per_iteration=3"), "line 3", "multiclass" },
-        { ModelText(objective: "multiclass num_class:3"), "line 7", "multiclass" },
-        { ModelText(decision: "1"), "tree 0 (line 12)", "categorical" },
-        { ModelText(extraTree0: "num_cat=1\n"), "tree 0 (line 12)", "categorical" },
-        { ModelText(decision: "6"), "tree 0 (line 12)", "missing_type Zero" },
-        { ModelText(extraTree0: "is_linear=1\n"), "tree 0 (line 12)", "linear trees" },
-        { ModelText(objective: "poisson"), "line 7", "objective 'poisson' is not supported" },
-        { ModelText().Replace("leaf_value=1 10 20", "leaf_value=1 10", StringComparison.Ordinal), "tree 0 (line 12)", "leaf_value has 2 values; expected 3" },
+        { HandWrittenLightGbm.ModelText(header: "num_class=3\nnum_tree_per_iteration=3"), "line 3", "multiclass" },
+        { HandWrittenLightGbm.ModelText(objective: "multiclass num_class:3"), "line 7", "multiclass" },
+        { HandWrittenLightGbm.ModelText(decision: "1"), "tree 0 (line 12)", "categorical" },
+        { HandWrittenLightGbm.ModelText(extraTree0: "num_cat=1\n"), "tree 0 (line 12)", "categorical" },
+        { HandWrittenLightGbm.ModelText(decision: "6"), "tree 0 (line 12)", "missing_type Zero" },
+        { HandWrittenLightGbm.ModelText(extraTree0: "is_linear=1\n"), "tree 0 (line 12)", "linear trees" },
+        { HandWrittenLightGbm.ModelText(objective: "poisson"), "line 7", "objective 'poisson' is not supported" },
+        { HandWrittenLightGbm.ModelText().Replace("leaf_value=1 10 20", "leaf_value=1 10", StringComparison.Ordinal), "tree 0 (line 12)", "leaf_value has 2 values; expected 3" },
         { "{ \"not\": \"a model\" }", "", "first line is not 'tree'" },
     };
 
@@ -150,7 +87,7 @@ public sealed class LightGbmTextModelTests : IDisposable
     [Fact]
     public void A_split_on_an_input_the_pipeline_lacks_is_refused_naming_the_tree()
     {
-        var path = Write(ModelText(feature: 1));
+        var path = Write(HandWrittenLightGbm.ModelText(feature: 1));
         var model = LightGbmTextModel.Load(path);
         var e = Assert.Throws<DataSourceException>(() => model.ToOnnx(2));
         Assert.Contains("tree 0 (line 12)", e.Message);
@@ -166,7 +103,7 @@ public sealed class LightGbmTextModelTests : IDisposable
     [Fact]
     public void A_model_for_the_other_task_is_refused()
     {
-        var path = Write(ModelText(objective: "binary sigmoid:1"));
+        var path = Write(HandWrittenLightGbm.ModelText(objective: "binary sigmoid:1"));
         var e = Assert.Throws<DataSourceException>(() => LoadedModel.Load(path, PredictionTask.Regression, ModelRuntime.Auto, 1));
         Assert.Contains("binary classification LightGBM model", e.Message);
     }
@@ -175,7 +112,7 @@ public sealed class LightGbmTextModelTests : IDisposable
     public async Task A_pipeline_serves_a_LightGBM_text_model_and_its_delta_must_come_from_the_spec()
     {
         File.WriteAllText(_dir.File("readings.csv"), "station,at,v\na,2024-03-01T10:00:00,1\na,2024-03-01T11:00:00,2\na,2024-03-01T12:00:00,9\n");
-        Write(ModelText());
+        Write(HandWrittenLightGbm.ModelText());
         var spec = JsonNode.Parse("""
             {
               "name": "readings", "task": "regression",

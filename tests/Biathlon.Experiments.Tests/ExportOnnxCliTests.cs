@@ -11,58 +11,7 @@ namespace Biathlon.Experiments.Tests;
 public sealed class ExportOnnxCliTests : IDisposable
 {
     // Tree 0 over features a, b, c: a ≤ 0.1 → 1; else c ≤ 5 → 10, else 20. Tree 1: the single leaf 0.5.
-    private const string ModelText = """
-        tree
-        version=v4
-        num_class=1
-        num_tree_per_iteration=1
-        label_index=0
-        max_feature_idx=2
-        objective=regression
-        feature_names=a b c
-        feature_infos=[0:1] [0:1] [0:10]
-        tree_sizes=300 100
-
-        Tree=0
-        num_leaves=3
-        num_cat=0
-        split_feature=0 2
-        split_gain=10 5
-        threshold=0.10000000000000001 5
-        decision_type=2 2
-        left_child=-1 -2
-        right_child=1 -3
-        leaf_value=1 10 20
-        leaf_weight=1 1 1
-        leaf_count=1 1 1
-        internal_value=0 0
-        internal_weight=0 0
-        internal_count=3 2
-        is_linear=0
-        shrinkage=1
-
-
-        Tree=1
-        num_leaves=1
-        num_cat=0
-        split_feature=
-        split_gain=
-        threshold=
-        decision_type=
-        left_child=
-        right_child=
-        leaf_value=0.5
-        leaf_weight=
-        leaf_count=
-        internal_value=
-        internal_weight=
-        internal_count=
-        is_linear=0
-        shrinkage=1
-
-
-        end of trees
-        """;
+    private static readonly string ModelText = HandWrittenLightGbm.ModelText();
 
     private readonly TempDirectory _dir = new();
 
