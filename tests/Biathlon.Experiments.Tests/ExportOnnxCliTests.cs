@@ -11,7 +11,7 @@ namespace Biathlon.Experiments.Tests;
 public sealed class ExportOnnxCliTests : IDisposable
 {
     // Tree 0 over features a, b, c: a ≤ 0.1 → 1; else c ≤ 5 → 10, else 20. Tree 1: the single leaf 0.5.
-    private static readonly string ModelText = HandWrittenLightGbm.ModelText();
+    private static readonly string s_modelText = HandWrittenLightGbm.ModelText();
 
     private readonly TempDirectory _dir = new();
 
@@ -21,7 +21,7 @@ public sealed class ExportOnnxCliTests : IDisposable
     public void A_lightgbm_text_model_exports_to_onnx_that_onnx_runtime_evaluates_to_the_trees_values()
     {
         var source = _dir.File("model.txt");
-        File.WriteAllText(source, ModelText);
+        File.WriteAllText(source, s_modelText);
         var target = _dir.File("exported.onnx");
 
         var (code, output, errors) = HarnessCli.Run("export-onnx", "--lightgbm", source, "--out", target, "--inputs", "4", "--delta", "1.25");
@@ -51,7 +51,7 @@ public sealed class ExportOnnxCliTests : IDisposable
         Assert.Contains("absent.txt", missing.Errors, StringComparison.Ordinal);
 
         var source = _dir.File("model.txt");
-        File.WriteAllText(source, ModelText);
+        File.WriteAllText(source, s_modelText);
         var negative = HarnessCli.Run("export-onnx", "--lightgbm", source, "--delta", "-1");
         Assert.Equal(2, negative.ExitCode);
         Assert.Contains("--delta", negative.Errors, StringComparison.Ordinal);
