@@ -15,8 +15,8 @@ public sealed class ClickHouseMethodRunnerTests(ClickHouseServerFixture fixture,
     public async Task Pm10_requests_are_served_by_both_clickhouse_methods_when_the_flag_is_on()
     {
         var recipe = RecipeCatalog.Find("pm10-forecast");
-        RealData.Require(recipe.DatasetSet, recipe.DatasetFile);
-        var folder = Path.Combine(RealData.RepositoryRoot, "pipelines", "pm10-forecast");
+        using var root = new TempDirectory();
+        var (folder, _) = await PreparedCopy.PrepareAsync(root.Path, "pm10-forecast", RecipeSizes.Quick); // a clean clone has no trained model
         using var engine = await BiathlonEngine.LoadAsync(folder, new EngineOptions { DataDirectory = RealData.Directory });
         var test = (await recipe.LoadRequestsAsync(RealData.Directory, new RecipeSizes(10, 10, 16), seed: 0)).Test;
         Assert.Equal(16, test.Count);
