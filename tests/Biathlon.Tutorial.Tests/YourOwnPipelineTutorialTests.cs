@@ -56,7 +56,8 @@ public sealed class YourOwnPipelineTutorialTests
         }
 
         var report = File.ReadAllText(Path.Combine(run, "report.md"));
-        Assert.Contains("weather", report, StringComparison.Ordinal);
+        Assert.Contains("| weather | regression |", report, StringComparison.Ordinal);
+        Assert.Contains("per request (`tolerance`)", report, StringComparison.Ordinal); // δ comes from the request field
 
         // Step 6: the server answered with the request's own δ, and refused an undeclared category naming the field.
         using (var served = JsonDocument.Parse(File.ReadAllText(Path.Combine(work.Path, "served.json"))))

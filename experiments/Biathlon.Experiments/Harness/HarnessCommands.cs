@@ -337,7 +337,7 @@ public static class HarnessCommands
             : recipe.ModelDescription;
         return new PipelineSummary(
             recipe.Name, regression ? "regression" : definition.IsBinary ? "binary" : "multiclass", description,
-            engine.Delta, definition.Bound.Tau, trained, tested, metric, value, recipe.DataCredit);
+            engine.Delta, definition.Bound.Tau, trained, tested, metric, value, recipe.DataCredit, definition.Bound.DeltaField);
     }
 
     private static void WriteRecords(string file, IReadOnlyList<RequestRecord> records)

@@ -77,7 +77,8 @@ public static partial class MarkdownReport
         Rule(md, "lllrrrrll");
         foreach (var p in results.Pipelines)
         {
-            Row(md, p.Name, p.Task, p.Model, Num(p.Delta), Num(p.Tau), Int(p.TrainRequests), Int(p.TestRequests),
+            var delta = p.DeltaField is { } field ? $"per request (`{field}`)" : Num(p.Delta);
+            Row(md, p.Name, p.Task, p.Model, delta, Num(p.Tau), Int(p.TrainRequests), Int(p.TestRequests),
                 $"{p.ValidationMetric} {Num(p.ValidationValue)}", p.Data);
         }
 

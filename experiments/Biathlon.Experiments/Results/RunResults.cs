@@ -54,9 +54,10 @@ public sealed record RunResults
 /// <param name="ValidationMetric">"MAE" (regression) or "F1" (classification).</param>
 /// <param name="ValidationValue">Its value on the validation requests.</param>
 /// <param name="Data">Dataset and its credit, one line.</param>
+/// <param name="DeltaField">The request field holding each request's δ (spec <c>bound.deltaField</c>), else null.</param>
 public sealed record PipelineSummary(
     string Name, string Task, string Model, double Delta, double Tau, int TrainRequests, int TestRequests,
-    string ValidationMetric, double ValidationValue, string Data);
+    string ValidationMetric, double ValidationValue, string Data, string? DeltaField = null);
 
 /// <summary>
 /// One method on one pipeline's test requests. Methods: "exact", "biathlon", "fixed-5%", "fixed-20%", "duckdb",
