@@ -15,13 +15,21 @@ namespace Biathlon.Experiments.Baselines;
 /// sorts the values itself), SUM of no rows is 0, and an undefined aggregate (NULL, nan: AVG of no rows, VAR of one)
 /// takes its fill value. Not thread-safe: one request at a time.
 /// </summary>
-public sealed class ClickHouseExactFeatures(ClickHousePipeline pipeline)
+public sealed class ClickHouseExactFeatures
 {
-    private readonly ClickHousePipeline _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-    private readonly BaselineRequest _request = new(pipeline.Definition);
-    private readonly double[][] _values = pipeline.Queries.Select(q => new double[q.Query.Aggregates.Count]).ToArray();
-    private readonly float[] _row = new float[pipeline.Definition.Inputs.Count];
-    private readonly float[] _output = new float[1];
+    private readonly ClickHousePipeline _pipeline;
+    private readonly BaselineRequest _request;
+    private readonly double[][] _values;
+    private readonly ExactFeatureRow _row;
+
+    /// <summary>The baseline over a pipeline loaded into a ClickHouse server.</summary>
+    public ClickHouseExactFeatures(ClickHousePipeline pipeline)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _request = new BaselineRequest(pipeline.Definition);
+        _values = pipeline.Queries.Select(q => new double[q.Query.Aggregates.Count]).ToArray();
+        _row = new ExactFeatureRow(pipeline.Definition, _values);
+    }
 
     /// <summary>The statements <paramref name="request"/> sends, in query order (for logs and tests).</summary>
     public IReadOnlyList<string> Statements(IReadOnlyDictionary<string, object?> request)
@@ -50,31 +58,13 @@ public sealed class ClickHouseExactFeatures(ClickHousePipeline pipeline)
             ClickHouseSql.ParseRow(_pipeline.Server.Query(sql), _values[q].Length, sql).CopyTo(_values[q], 0);
         }
 
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            var input = inputs[i];
-            if (input.Query < 0)
-            {
-                features[i] = (float)_request.Feature(i);
-                continue;
-            }
-
-            var value = _values[input.Query][input.Aggregate];
-            features[i] = (float)(double.IsFinite(value) ? value : definition.Queries[input.Query].Aggregates[input.Aggregate].Fill);
-        }
+        _row.Assemble(_request, features);
     }
 
     /// <summary>The model on the exact features of <paramref name="request"/>: the exact pipeline's prediction.</summary>
     public double Predict(IReadOnlyDictionary<string, object?> request, OnnxModel model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.InputWidth != _row.Length)
-        {
-            throw new ArgumentException($"The model takes {model.InputWidth} inputs; the pipeline has {_row.Length}.", nameof(model));
-        }
-
-        ComputeFeatures(request, _row);
-        model.EvaluateRowMajor(_row, 1, _output);
-        return _output[0];
+        ComputeFeatures(request, _row.Row);
+        return _row.Predict(model);
     }
 }

@@ -66,8 +66,7 @@ public sealed class DuckDbFeatures : IDisposable
     private readonly PipelineDefinition _definition;
     private readonly DuckDbQueryStatement[] _statements;
     private readonly BaselineRequest _request;
-    private readonly float[] _row;
-    private readonly float[] _output = new float[1];
+    private readonly ExactFeatureRow _row;
     private bool _disposed;
 
     private DuckDbFeatures(DuckDBConnection connection, PipelineDefinition definition, DuckDbQueryStatement[] statements)
@@ -76,7 +75,7 @@ public sealed class DuckDbFeatures : IDisposable
         _definition = definition;
         _statements = statements;
         _request = new BaselineRequest(definition);
-        _row = new float[definition.Inputs.Count];
+        _row = new ExactFeatureRow(definition, statements.Select(s => s.Values).ToArray());
     }
 
     /// <summary>The pipeline served.</summary>
@@ -151,33 +150,14 @@ public sealed class DuckDbFeatures : IDisposable
             _statements[q].Execute(_request, _definition.Queries[q]);
         }
 
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            var input = inputs[i];
-            if (input.Query < 0)
-            {
-                features[i] = (float)_request.Feature(i);
-                continue;
-            }
-
-            // NULL was filled in SQL; like the engine, a non-finite aggregate (a double sum that overflowed) takes its fill too.
-            var value = _statements[input.Query].Values[input.Aggregate];
-            features[i] = (float)(double.IsFinite(value) ? value : _definition.Queries[input.Query].Aggregates[input.Aggregate].Fill);
-        }
+        _row.Assemble(_request, features);
     }
 
     /// <summary>The model applied to the features of <paramref name="request"/>: the exact pipeline's prediction.</summary>
     public double Predict(IReadOnlyDictionary<string, object?> request, OnnxModel model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.InputWidth != _row.Length)
-        {
-            throw new ArgumentException($"The model takes {model.InputWidth} inputs; the pipeline has {_row.Length}.", nameof(model));
-        }
-
-        ComputeFeatures(request, _row);
-        model.EvaluateRowMajor(_row, 1, _output);
-        return _output[0];
+        ComputeFeatures(request, _row.Row);
+        return _row.Predict(model);
     }
 
     /// <inheritdoc />
