@@ -156,18 +156,8 @@ public sealed class LightGbmAgreementTests : IDisposable
 
     private static float[] Evaluate(IBatchModel model, float[][] rows)
     {
-        var width = rows[0].Length;
-        var columnMajor = new float[rows.Length * width];
-        for (var r = 0; r < rows.Length; r++)
-        {
-            for (var j = 0; j < width; j++)
-            {
-                columnMajor[j * rows.Length + r] = rows[r][j];
-            }
-        }
-
         var outputs = new float[rows.Length];
-        model.Evaluate(columnMajor, rows.Length, outputs);
+        model.Evaluate(ColumnMajor.From(rows), rows.Length, outputs);
         return outputs;
     }
 
