@@ -73,7 +73,7 @@ public sealed class HarnessCliTests : IDisposable
     [InlineData(2, "option --tau needs a number in (0, 1)", "calibrate", "--tau", "1.5")]
     [InlineData(2, "option --table-seeds needs comma-separated non-negative integers", "calibrate", "--table-seeds", "0,x")]
     [InlineData(2, "unknown option '--bogus'", "train", "--bogus")]
-    [InlineData(2, "option --model needs lightgbm, fasttree, fastforest or linear", "train", "--spec", "x", "--requests", "y", "--label", "z", "--model", "svm")]
+    [InlineData(2, "option --model needs lightgbm, fasttree, fastforest, linear or mlp", "train", "--spec", "x", "--requests", "y", "--label", "z", "--model", "svm")]
     [InlineData(2, "usage:")]
     public void Bad_input_prints_a_clear_message_and_a_non_zero_exit_without_a_stack_trace(int expectedCode, string message, params string[] args)
     {

@@ -239,6 +239,16 @@ public sealed class SpecPipelineCliTests : IDisposable
         Assert.Equal(2, linear);
         Assert.Contains("option --model linear cannot train a binary pipeline", linearErrors);
 
+        // The MLP the built-in sensor-anomaly pipeline uses is a --model too.
+        var mlpFile = Path.Combine(_dir.Path, "mlp.onnx");
+        var (mlp, mlpOutput, mlpErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "high", "--train-split", "0.5,0.25", "--model", "mlp", "--out", mlpFile);
+        Assert.True(mlp == 0, $"exit {mlp}\n{mlpOutput}\n{mlpErrors}");
+        using (var network = OnnxModel.Load(mlpFile, PredictionTask.Classification))
+        {
+            Assert.Equal("mlp", network.Metadata["model"]);
+            Assert.True(double.Parse(network.Metadata["validation_f1"], CultureInfo.InvariantCulture) > 0, mlpOutput); // it says "high" sometimes, rightly
+        }
+
         var (level, _, levelErrors) = HarnessCli.Run("train", "--spec", spec, "--requests", requests, "--label", "level");
         Assert.Equal(1, level);
         Assert.Contains("label column 'level' (option --label) of a binary pipeline must hold 0/1 or true/false", levelErrors);
@@ -261,8 +271,9 @@ public sealed class SpecPipelineCliTests : IDisposable
 
         Fails(2, "'--label' is required", "train", "--spec", spec, "--requests", requests);
         Fails(2, "option --train-split needs TRAIN,VALIDATION", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--train-split", "0.9,0.2");
-        Fails(2, "option --model needs lightgbm, fasttree, fastforest or linear", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "xgboost");
+        Fails(2, "option --model needs lightgbm, fasttree, fastforest, linear or mlp", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "xgboost");
         Fails(2, "option --model fasttree trains binary pipelines only", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "fasttree");
+        Fails(2, "option --model mlp trains binary pipelines only", "train", "--spec", spec, "--requests", requests, "--label", "pm10", "--model", "mlp");
         Fails(1, "request field 'station' of pipeline 'my-pm10' has no column in '" + noStation + "'", "train", "--spec", spec, "--requests", noStation, "--label", "pm10");
         Fails(1, "label column 'pm25' (option --label) is not in '" + requests + "'", "train", "--spec", spec, "--requests", requests, "--label", "pm25");
         Fails(1, "label column 'note' (option --label) is not numeric", "train", "--spec", spec, "--requests", requests, "--label", "note");

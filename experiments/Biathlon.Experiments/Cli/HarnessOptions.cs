@@ -84,7 +84,7 @@ internal sealed class HarnessOptions
 
     public Option<ModelKind?> Model { get; } = new("--model")
     {
-        Description = "With --spec: lightgbm (regression default), fasttree (binary default), fastforest or linear",
+        Description = "With --spec: lightgbm (regression default), fastforest or linear; binary: fasttree (default) or mlp",
         CustomParser = ParseModel,
         HelpName = "KIND",
     };
@@ -214,7 +214,7 @@ internal sealed class HarnessOptions
             return kind;
         }
 
-        r.AddError($"option --model needs lightgbm, fasttree, fastforest or linear (got '{text}')");
+        r.AddError($"option --model needs lightgbm, fasttree, fastforest, linear or mlp (got '{text}')");
         return null;
     }
 

@@ -1,5 +1,4 @@
-using Biathlon.Engine.Models.Export;
-using Biathlon.Experiments.Training;
+using Biathlon.Experiments.Specs;
 using Biathlon.Sampling.Ingest;
 
 namespace Biathlon.Experiments.Pipelines;
@@ -43,17 +42,8 @@ public sealed class SensorRecipe : IPipelineRecipe
             test);
     }
 
-    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed)
-    {
-        var network = MlpTrainer.TrainBinary(train, trainLabels, seed: seed);
-        float[] Probabilities(float[][] rows) => rows.Select(r =>
-        {
-            var output = new float[1];
-            network.Predict(r, output);
-            return output[0];
-        }).ToArray();
-        return RecipeTraining.Binary(validation, validationLabels, Probabilities, m => OnnxExporter.Mlp(network, m), metadata);
-    }
+    public TrainedModel Train(float[][] train, float[] trainLabels, float[][] validation, float[] validationLabels, Dictionary<string, string> metadata, int seed) =>
+        ModelTrainer.Train(ModelKind.Mlp, binary: true, train, trainLabels, validation, validationLabels, metadata, seed);
 
     /// <summary>Readings with at least an hour (720 readings) of history, every <paramref name="stride"/>-th one.</summary>
     private static List<HarnessRequest> Requests(RawTable raw, int stride)

@@ -1,6 +1,6 @@
 namespace Biathlon.Experiments.Specs;
 
-/// <summary>The models <c>train</c> can fit on exact features (ML.NET, exported to ONNX).</summary>
+/// <summary>The models <c>train</c> can fit on exact features (ML.NET, or our MLP trainer), exported to ONNX.</summary>
 public enum ModelKind
 {
     /// <summary>LightGBM gradient-boosted regression trees (the regression default).</summary>
@@ -14,4 +14,7 @@ public enum ModelKind
 
     /// <summary>Linear regression by SDCA, on standardised inputs folded back to raw units.</summary>
     Linear,
+
+    /// <summary>A multilayer perceptron (16 and 8 ReLU units, sigmoid output; our Adam trainer, class-weighted): binary classification.</summary>
+    Mlp,
 }
