@@ -73,6 +73,10 @@ public static class RequestsFile
         var fields = definition.Request.Where(f => table.Schema.Contains(f.Name)).Select(f => (f.Name, Read: Reader(table, f.Name, f.Type, file))).ToArray();
         var label = LabelReader(table, labelColumn, binary, file);
         var order = OrderField(definition);
+        if (order is not null && !table.Schema.Contains(order.Name))
+        {
+            throw new CliException($"request field '{order.Name}' orders the requests in time (for the train/validation/test split) but has no column in '{file}'", 1);
+        }
         var requests = new List<(long Key, int Row, HarnessRequest Request)>(table.RowCount);
         var skipped = 0;
         for (var row = 0; row < table.RowCount; row++)

@@ -9,8 +9,10 @@ namespace Biathlon.Engine.Runtime;
 /// <summary>
 /// A request parsed against the pipeline's request schema: one typed value per field, by field index. An instance is
 /// reusable: <see cref="Read"/> overwrites it, so a pooled request context parses every request without allocating.
+/// Public so that an embedder (the harness's SQL baselines) reads requests exactly as the engine does: fills, types,
+/// refusals and the digest that seeds a request's samples.
 /// </summary>
-internal sealed class RequestValues
+public sealed class RequestValues
 {
     /// <summary>The earliest timestamp a request may hold: <see cref="DateTime.MinValue"/>, in microseconds since 1970.</summary>
     public static readonly long MinTimestamp = TimeValue.FromDateTime(DateTime.MinValue);
@@ -20,8 +22,10 @@ internal sealed class RequestValues
 
     private readonly IReadOnlyList<RequestFieldDefinition> _schema;
 
+    /// <summary>An empty instance for <paramref name="schema"/> (a pipeline's <c>request[]</c> fields).</summary>
     public RequestValues(IReadOnlyList<RequestFieldDefinition> schema)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         _schema = schema;
         Integers = new long[schema.Count];
         Numbers = new double[schema.Count];
