@@ -58,6 +58,9 @@ public sealed class BiathlonEngine : IDisposable
     /// <summary>What evaluates the model, for logs: the native program's shape, or ONNX Runtime and why the native evaluator does not apply.</summary>
     public string? ModelDescription => _pipeline.Model?.Description;
 
+    /// <summary>The compute backend chosen at load (<see cref="EngineOptions.Compute"/>), its device and what runs there.</summary>
+    public Compute.ComputeInfo Compute => _pipeline.Compute.Info;
+
     /// <summary>The loaded pipeline, for the diagnostics hooks.</summary>
     internal LoadedPipeline Pipeline => _pipeline;
 

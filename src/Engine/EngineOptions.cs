@@ -26,6 +26,30 @@ public sealed record EngineOptions
     /// evaluator) without editing the spec, and for comparing the two on the same pipeline.
     /// </summary>
     public Models.ModelRuntime? ModelRuntime { get; init; }
+
+    /// <summary>
+    /// Where sampled aggregates and the model run: <see cref="Compute.ComputeBackend.Auto"/> (default: CUDA when ILGPU
+    /// finds a device, else the CPU), <see cref="Compute.ComputeBackend.Cpu"/>, <see cref="Compute.ComputeBackend.Cuda"/>
+    /// (loading fails without a device) or <see cref="Compute.ComputeBackend.GpuSimulator"/> (tests). The choice is in
+    /// <see cref="BiathlonEngine.Compute"/> and every result's <see cref="PredictionResult.Compute"/>.
+    /// </summary>
+    public Compute.ComputeBackend Compute { get; init; } = Biathlon.Engine.Compute.ComputeBackend.Auto;
+
+    /// <summary>
+    /// Longest a device launch waits for concurrent requests' work to join it (default 200 µs; at most 10 ms; zero
+    /// turns batching off). A request with no concurrent company never waits.
+    /// </summary>
+    public TimeSpan ComputeBatchWait { get; init; } = TimeSpan.FromMicroseconds(200);
+
+    /// <summary>
+    /// Device memory the process's engines may hold on the GPU, in bytes (uploaded columns, model arrays, launch buffers);
+    /// 0 (default) means half the device's memory. Work that would pass it runs on the CPU. The first engine to open
+    /// the device sets it for all.
+    /// </summary>
+    public long DeviceMemoryBudget { get; init; }
+
+    /// <summary>Receives the compute backend chosen at load (information) and GPU fallbacks (warnings); none by default.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 }
 
 /// <summary>Per-call options of <see cref="BiathlonEngine.Predict"/>.</summary>

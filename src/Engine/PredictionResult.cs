@@ -110,6 +110,9 @@ public sealed class PredictionResult
 
     /// <summary>Partitions per table layout: a query that read all of them was read exactly.</summary>
     public int Partitions { get; init; }
+
+    /// <summary>Where this prediction's sampled aggregates and model ran, and any fallback from the device to the CPU.</summary>
+    public Compute.ComputeUse Compute { get; init; }
 }
 
 /// <summary>One round of a prediction: partitions read per query so far (in query order) and the confidence achieved (NaN when the round did not propagate; 1 when every query was exact).</summary>

@@ -50,6 +50,14 @@ public static class EngineInstruments
     internal static Counter<long> RowsRead { get; } = s_meter.CreateCounter<long>(
         "biathlon.engine.rows_read", "{row}", "Table rows the predictions read.");
 
+    internal static Counter<long> ComputeFallbacks { get; } = s_meter.CreateCounter<long>(
+        "biathlon.engine.compute.fallbacks", "{fallback}",
+        "Device work that ran on the CPU instead, by pipeline, stage (aggregates, model) and reason (memory, device).");
+
+    internal static Histogram<int> ComputeBatchSize { get; } = s_meter.CreateHistogram(
+        "biathlon.engine.compute.batch_size", "{request}", "Requests whose work shared one device launch, by stage (aggregates, model).",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+
     /// <summary>Records one finished prediction. Called once per request, after the result is built.</summary>
     internal static void Record(string pipeline, bool exactRequest, PredictionResult result)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Biathlon.Engine.Compute;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
 using Biathlon.Planner.Propagation;
@@ -17,8 +18,9 @@ internal sealed class LoadedPipeline : IDisposable
 {
     private readonly ConcurrentBag<RequestContext> _contexts = [];
 
-    public LoadedPipeline(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, LoadedModel? model, double delta)
+    public LoadedPipeline(PipelineDefinition definition, Dictionary<string, PartitionedTable> tables, CompiledQuery[] queries, LoadedModel? model, double delta, PipelineCompute? compute = null)
     {
+        Compute = compute ?? PipelineCompute.Cpu(definition.Name, "forced");
         Definition = definition;
         Tables = tables;
         Queries = queries;
@@ -71,6 +73,9 @@ internal sealed class LoadedPipeline : IDisposable
     /// <summary>The model evaluator (native or ONNX Runtime); null when loaded without a model.</summary>
     public LoadedModel? Model { get; }
 
+    /// <summary>The compute backend: the device (if any), what runs on it, and the fallback rule.</summary>
+    public PipelineCompute Compute { get; }
+
     /// <summary>δ in force: the spec's, or the model metadata value it names; NaN when each request gives its own (<c>bound.deltaField</c>).</summary>
     public double Delta { get; }
 
@@ -121,6 +126,7 @@ internal sealed class LoadedPipeline : IDisposable
         }
 
         Model?.Dispose();
+        Compute.Dispose();
         foreach (var table in Tables.Values)
         {
             table.Dispose();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Biathlon.Engine.Compute;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Specs;
 using Biathlon.Sampling.Aggregates;
@@ -42,6 +43,7 @@ internal static class PipelineLoader
         var keyValues = new Dictionary<string, Dictionary<string, long[]>>(StringComparer.Ordinal);
         var queries = new CompiledQuery[definition.Queries.Count];
         LoadedModel? model = null;
+        PipelineCompute? compute = null;
         try
         {
             foreach (var table in definition.Tables)
@@ -105,10 +107,16 @@ internal static class PipelineLoader
                 }
             }
 
-            return new LoadedPipeline(definition, tables, queries, model, delta);
+            compute = PipelineCompute.Create(definition.Name, options);
+            compute.Attach(queries, model, options.Progress);
+            var loaded = new LoadedPipeline(definition, tables, queries, model, delta, compute);
+            compute.LogChoice(compute.Info);
+            options.Progress?.Report($"compute backend: {compute.Info}");
+            return loaded;
         }
         catch
         {
+            compute?.Dispose();
             model?.Dispose();
             foreach (var table in tables.Values)
             {

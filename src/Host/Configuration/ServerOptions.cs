@@ -29,6 +29,9 @@ internal sealed class ServerOptions
     /// </summary>
     public double DrainDelaySeconds { get; set; }
 
+    /// <summary>Where the pipelines' aggregates and models run (GPU or CPU) and how device launches are batched.</summary>
+    public ComputeOptions Compute { get; set; } = new();
+
     /// <summary>Per-call limits and admission.</summary>
     public LimitOptions Limits { get; set; } = new();
 

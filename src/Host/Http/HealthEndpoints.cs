@@ -19,7 +19,7 @@ internal static class HealthEndpoints
     private static IResult Ready(PipelineCatalog catalog, ServerLifecycle lifecycle, AuditLog audit)
     {
         var states = catalog.States;
-        var pipelines = states.Select(s => new PipelineReadiness(s.Name, s.Phase, catalog.VersionOf(s.Name), s.SelfTest?.Passed ?? false, s.Error ?? s.SelfTest?.Detail)).ToArray();
+        var pipelines = states.Select(s => new PipelineReadiness(s.Name, s.Phase, catalog.VersionOf(s.Name), s.SelfTest?.Passed ?? false, s.Error ?? s.SelfTest?.Detail, catalog.ComputeOf(s.Name))).ToArray();
         var status = lifecycle.Draining ? "draining"
             : audit.Fault is not null ? "audit log failed: " + audit.Fault.Message
             : !catalog.Loaded ? "loading"

@@ -16,6 +16,7 @@ internal sealed record PipelineResponse(
     IReadOnlyList<QuerySummaryResponse> Queries,
     string? Model,
     string? ModelRuntime,
+    string? Compute,
     string? Error,
     SelfTestResponse? SelfTest,
     ShadowResponse? Shadow);
@@ -42,4 +43,4 @@ internal sealed record ReloadResponse(string Pipeline, long Version, SelfTestRes
 internal sealed record ReadinessResponse(bool Ready, string Status, IReadOnlyList<PipelineReadiness> Pipelines);
 
 /// <summary>One pipeline's part in readiness.</summary>
-internal sealed record PipelineReadiness(string Name, string State, long? Version, bool SelfTestPassed, string? Detail);
+internal sealed record PipelineReadiness(string Name, string State, long? Version, bool SelfTestPassed, string? Detail, string? Compute);

@@ -26,7 +26,11 @@ internal sealed record PredictionResponse(
     ulong Seed,
     IReadOnlyList<QueryResponse> Queries,
     IReadOnlyList<FeatureResponse> Features,
-    TimingsResponse Timings);
+    TimingsResponse Timings,
+    ComputeResponse Compute);
+
+/// <summary>Where the prediction ran: the engine's backend, whether aggregates and the model ran on the device, and why any of it fell back to the CPU.</summary>
+internal sealed record ComputeResponse(string Backend, bool AggregatesOnDevice, bool ModelOnDevice, string? Fallback);
 
 /// <summary>One feature query's final plan and its share of the prediction's variance.</summary>
 internal sealed record QueryResponse(string Name, double Fraction, long RowsScanned, long RowsMatched, long EstimatedRows, double S1, string ExactReason);

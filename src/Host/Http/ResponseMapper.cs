@@ -1,4 +1,5 @@
 using Biathlon.Engine;
+using Biathlon.Engine.Compute;
 using Biathlon.Host.Pipelines;
 using Biathlon.Host.Serving;
 
@@ -27,7 +28,8 @@ internal static class ResponseMapper
         return new PredictionResponse(pipeline, version, r.Value, r.ValueKind.ToString(), r.BoundKind.ToString(), r.Delta, r.RequestedDelta,
             r.Tau, r.Confidence, r.ErrorAtTau, r.MeetsBound, r.IsExact, r.TookExactShortcut, r.DependsOnMeasuredCosts, r.StopReason.ToString(),
             r.Rounds, r.ModelRuntime.ToString(), r.Seed, queries, features,
-            new TimingsResponse(t.Sampling.TotalMilliseconds, t.Propagation.TotalMilliseconds, t.Planning.TotalMilliseconds, t.Total.TotalMilliseconds));
+            new TimingsResponse(t.Sampling.TotalMilliseconds, t.Propagation.TotalMilliseconds, t.Planning.TotalMilliseconds, t.Total.TotalMilliseconds),
+            new ComputeResponse(ComputeInfo.Name(r.Compute.Backend), r.Compute.AggregatesOnDevice, r.Compute.ModelOnDevice, r.Compute.Fallback));
     }
 
     public static PipelineResponse Describe(PipelineCatalog catalog, ShadowRunner shadows, IReadOnlyDictionary<string, double> shares, PipelineState state)
@@ -38,7 +40,7 @@ internal static class ResponseMapper
         var selfTest = state.SelfTest is { } s ? new SelfTestResponse(s.Passed, s.Detail, s.Version, s.At) : null;
         if (catalog.VersionOf(state.Name) is null)
         {
-            return new PipelineResponse(state.Name, state.Phase, null, null, null, null, null, [], [], [], null, null, state.Error, selfTest, shadow);
+            return new PipelineResponse(state.Name, state.Phase, null, null, null, null, null, [], [], [], null, null, null, state.Error, selfTest, shadow);
         }
 
         using var lease = catalog.Lease(state.Name);
@@ -49,6 +51,6 @@ internal static class ResponseMapper
         // A pipeline whose requests carry their own δ (bound.deltaField) has none to describe.
         double? delta = double.IsNaN(engine.Delta) ? null : engine.Delta;
         return new PipelineResponse(state.Name, state.Phase, lease.Version, d.Description, d.Task.ToString(), delta, d.Bound.Tau,
-            request, engine.InputNames, queries, engine.ModelDescription, engine.ModelRuntime?.ToString(), state.Error, selfTest, shadow);
+            request, engine.InputNames, queries, engine.ModelDescription, engine.ModelRuntime?.ToString(), engine.Compute.ToString(), state.Error, selfTest, shadow);
     }
 }

@@ -19,16 +19,18 @@ internal sealed class PipelineCatalog : IDisposable
 {
     private readonly ServerOptions _options;
     private readonly ILogger<PipelineCatalog> _logger;
+    private readonly ILogger _engineLogger;
     private readonly PipelineRegistry _primary = new();
     private readonly PipelineRegistry _shadows = new();
     private readonly ConcurrentDictionary<string, PipelineState> _states = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile bool _loaded;
 
-    public PipelineCatalog(IOptions<ServerOptions> options, ILogger<PipelineCatalog> logger)
+    public PipelineCatalog(IOptions<ServerOptions> options, ILogger<PipelineCatalog> logger, ILoggerFactory loggers)
     {
         _options = options.Value;
         _logger = logger;
+        _engineLogger = loggers.CreateLogger("Biathlon.Engine");
         foreach (var (name, folder) in Discover())
         {
             _states[name] = new PipelineState(name, folder, PipelineState.Loading, null, null);
@@ -46,6 +48,25 @@ internal sealed class PipelineCatalog : IDisposable
 
     /// <summary>The current version of a shadow, if one is loaded for <paramref name="name"/>.</summary>
     public long? ShadowVersionOf(string name) => _shadows.VersionOf(name);
+
+    /// <summary>The compute backend of the serving version of <paramref name="name"/> (<see cref="Engine.Compute.ComputeInfo"/>), or null when none is loaded.</summary>
+    public string? ComputeOf(string name)
+    {
+        if (_primary.VersionOf(name) is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var lease = _primary.Lease(name);
+            return lease.Engine.Compute.ToString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // unloaded between the check and the lease
+        }
+    }
 
     /// <summary>The current version of <paramref name="name"/>, if loaded.</summary>
     public long? VersionOf(string name) => _primary.VersionOf(name);
@@ -122,7 +143,14 @@ internal sealed class PipelineCatalog : IDisposable
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var engineOptions = new EngineOptions { DataDirectory = _options.DataDirectory };
+            var engineOptions = new EngineOptions
+            {
+                DataDirectory = _options.DataDirectory,
+                Compute = _options.Compute.Backend,
+                ComputeBatchWait = TimeSpan.FromMicroseconds(_options.Compute.BatchWaitMicroseconds),
+                DeviceMemoryBudget = _options.Compute.DeviceMemoryBudgetMiB << 20,
+                Logger = _engineLogger,
+            };
             var started = DateTime.UtcNow;
             var version = await _primary.LoadAsync(name, state.Folder, engineOptions, cancellationToken).ConfigureAwait(false);
             SelfTestOutcome selfTest;

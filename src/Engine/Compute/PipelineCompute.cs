@@ -1,0 +1,139 @@
+using Biathlon.Compute.Devices;
+using Biathlon.Engine.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Biathlon.Engine.Compute;
+
+/// <summary>
+/// A pipeline's compute backend: the device it chose at load (none on the CPU), what of the pipeline runs there, and
+/// the fallback rule. Device work that fails runs on the CPU instead, never failing the request: a refused allocation
+/// (the memory budget) falls back for that launch only; any other device error marks the device failed, and every later
+/// request stays on the CPU. Each fallback is counted (<c>biathlon.engine.compute.fallbacks</c>) and logged as a
+/// warning, at most once a minute per stage and reason so a lost device does not flood the log. Thread-safe.
+/// </summary>
+internal sealed partial class PipelineCompute : IDisposable
+{
+    private static readonly long s_warningInterval = TimeSpan.FromMinutes(1).Ticks;
+    private readonly ComputeDevice? _device;
+    private readonly ILogger? _logger;
+    private readonly string _pipeline;
+    private readonly long[] _lastWarning = new long[4];
+    private int _disposed;
+
+    private PipelineCompute(string pipeline, ComputeBackend requested, ComputeBackend backend, ComputeDevice? device, string reason, ILogger? logger)
+    {
+        _pipeline = pipeline;
+        _device = device;
+        _logger = logger;
+        Requested = requested;
+        Backend = backend;
+        Reason = reason;
+    }
+
+    /// <summary>What the options asked for.</summary>
+    public ComputeBackend Requested { get; }
+
+    /// <summary>What runs: Cpu, Cuda or GpuSimulator.</summary>
+    public ComputeBackend Backend { get; }
+
+    /// <summary>Why this backend.</summary>
+    public string Reason { get; }
+
+    /// <summary>The choice and what of the pipeline runs on the device, as reported.</summary>
+    public ComputeInfo Info => new(Requested, Backend, _device?.Describe(), Reason, AggregatesOnDevice, ModelOnDevice);
+
+    /// <summary>The device, or null on the CPU.</summary>
+    public ComputeDevice? Device => _device;
+
+    /// <summary>True while the device may take work: there is one and it has not failed.</summary>
+    public bool DeviceUsable => _device is { IsFailed: false };
+
+    /// <summary>A CPU-only backend (no device), for pipelines loaded without one.</summary>
+    public static PipelineCompute Cpu(string pipeline, string reason) => new(pipeline, ComputeBackend.Cpu, ComputeBackend.Cpu, null, reason, null);
+
+    /// <summary>Chooses the backend by <paramref name="options"/> (<see cref="ComputeSelection.Choose"/>).</summary>
+    public static PipelineCompute Create(string pipeline, EngineOptions options)
+    {
+        var (backend, device, reason) = ComputeSelection.Choose(options);
+        return new PipelineCompute(pipeline, options.Compute, backend, device, reason, options.Logger);
+    }
+
+    /// <summary>
+    /// Handles an exception thrown by device work of <paramref name="stage"/> ("aggregates" or "model"): records the
+    /// fallback and returns the reason to report in the result. A refused allocation leaves the device usable; anything
+    /// else marks it failed.
+    /// </summary>
+    public string Fallback(string stage, Exception failure)
+    {
+        var memory = failure is DeviceMemoryException or OutOfMemoryException
+            || failure.GetType().Name.Contains("OutOfMemory", StringComparison.Ordinal);
+        if (!memory)
+        {
+            _device?.MarkFailed(failure);
+        }
+
+        var reason = memory ? "memory" : "device";
+        EngineInstruments.ComputeFallbacks.Add(1, new System.Diagnostics.TagList { { "pipeline", _pipeline }, { "stage", stage }, { "reason", reason } });
+        var slot = (stage == "model" ? 2 : 0) + (memory ? 1 : 0);
+        var now = DateTime.UtcNow.Ticks;
+        var last = Interlocked.Read(ref _lastWarning[slot]);
+        if (_logger is not null && now - last >= s_warningInterval && Interlocked.CompareExchange(ref _lastWarning[slot], now, last) == last)
+        {
+            LogFallback(_logger, _pipeline, stage, memory ? "the device memory budget was exceeded" : "the device failed; the pipeline stays on the CPU", failure);
+        }
+
+        return $"{stage} on the CPU: {(memory ? "device memory budget" : "device failure")} ({failure.GetType().Name}: {failure.Message})";
+    }
+
+    /// <summary>Logs the backend chosen at load.</summary>
+    public void LogChoice(ComputeInfo info)
+    {
+        if (_logger is not null)
+        {
+            LogChosen(_logger, _pipeline, info.ToString());
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            DisposeWork();
+            if (_device is not null)
+            {
+                SharedDevices.Release(_device);
+            }
+        }
+    }
+
+    /// <summary>True when the pipeline's sampled aggregates run on the device.</summary>
+    public bool AggregatesOnDevice { get; private set; }
+
+    /// <summary>Whether the model runs on the device, or why not.</summary>
+    public string ModelOnDevice { get; private set; } = "on the CPU";
+
+    /// <summary>
+    /// Puts the pipeline's work on the device: uploads the columns its queries read and the model's native program.
+    /// What does not fit the memory budget, or has no kernel, stays on the CPU (reported in <see cref="Info"/>).
+    /// </summary>
+    public void Attach(Runtime.CompiledQuery[] queries, Models.LoadedModel? model, IProgress<string>? progress)
+    {
+        if (_device is null)
+        {
+            return;
+        }
+
+        AttachWork(queries, model, progress);
+    }
+
+    partial void AttachWork(Runtime.CompiledQuery[] queries, Models.LoadedModel? model, IProgress<string>? progress);
+
+    /// <summary>Frees the device-side work (uploaded columns, model arrays) before the device is released.</summary>
+    partial void DisposeWork();
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: {Stage} fell back to the CPU: {What}")]
+    private static partial void LogFallback(ILogger logger, string pipeline, string stage, string what, Exception failure);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Pipeline {Pipeline}: compute backend {Backend}")]
+    private static partial void LogChosen(ILogger logger, string pipeline, string backend);
+}
