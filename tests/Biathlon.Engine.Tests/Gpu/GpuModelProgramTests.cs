@@ -91,11 +91,62 @@ public sealed class GpuModelProgramTests(CpuSimulatorFixture fixture) : IClassFi
         Assert.Equal(used, fixture.Device.Memory.Used);
     }
 
+    [Fact]
+    public void Once_the_device_failed_programs_and_evaluators_answer_on_the_CPU()
+    {
+        using var device = ComputeDevice.CreateCpuSimulator();
+        var model = GpuTestModels.MlpRegressor(46);
+        using var program = GpuModelProgram.TryCompile(model, device, out _)!;
+        var launcher = new CountingLauncher();
+        var evaluator = new GpuDesignEvaluator(program, launcher);
+        var layout = new SaltelliLayout(4, [0]);
+        var inputs = ColumnMajor.From(GpuTestModels.Rows(46, layout.Rows));
+        var expected = new float[layout.Rows];
+        model.Evaluate(inputs, layout.Rows, expected);
+        evaluator.Specialize([0, 1, 2, 3, 4], new bool[5], new float[5]);
+        var before = new float[layout.Rows];
+        evaluator.Evaluate(inputs, layout, before);
+        Assert.Equal(1, launcher.Launches);
+
+        device.MarkFailed(new InvalidOperationException("device lost (test)"));
+        var after = new float[layout.Rows];
+        evaluator.Evaluate(inputs, layout, after);
+        var blocks = GpuTestModels.Blocks(46, [12, 4]);
+        program.EvaluateBatch(blocks);
+
+        Assert.False(program.UsesDevice);
+        Assert.Equal(1, launcher.Launches); // the CPU evaluator answered, not the launcher
+        for (var r = 0; r < layout.Rows; r++)
+        {
+            var scale = 1e-5 * Math.Max(1, Math.Abs(expected[r]));
+            Assert.True(Math.Abs(expected[r] - before[r]) <= scale, $"row {r} on the device: {before[r]} for {expected[r]}");
+            Assert.True(Math.Abs(expected[r] - after[r]) <= scale, $"row {r} on the CPU: {after[r]} for {expected[r]}");
+        }
+
+        var reference = new float[12];
+        model.Evaluate(blocks[0].Inputs.Span, 12, reference);
+        Assert.Equal(reference, blocks[0].Outputs.ToArray());
+        Assert.Null(GpuModelProgram.TryCompile(model, device, out var reason));
+        Assert.Contains("device lost (test)", reason, StringComparison.Ordinal);
+    }
+
     private void AssertDeviceSteps(NativeModel model, int deviceSteps, int steps)
     {
         using var program = GpuModelProgram.TryCompile(model, fixture.Device, out var reason);
         Assert.True(program is not null, reason);
         Assert.Equal(steps, model.Steps.Length);
         Assert.Equal(deviceSteps, program.DeviceSteps);
+    }
+
+    /// <summary>Counts launches and evaluates each block directly.</summary>
+    private sealed class CountingLauncher : IDesignLauncher
+    {
+        public int Launches { get; private set; }
+
+        public void Launch(GpuModelProgram program, DesignBlock block)
+        {
+            Launches++;
+            DirectDesignLauncher.Instance.Launch(program, block);
+        }
     }
 }
