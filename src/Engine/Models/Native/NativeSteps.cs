@@ -185,10 +185,13 @@ internal sealed class ConstantBinaryStep(int input, int output, int width, Binar
 internal sealed class ValueBinaryStep(int input, int other, int output, int width, int inputWidth, int otherWidth, BinaryKind kind)
     : NativeStep(input, output, width)
 {
+    /// <summary>The second value read (a program split between devices needs every value a step reads).</summary>
+    public int Other { get; } = other;
+
     public override void Run(NativeWorkspace workspace, int rows)
     {
         var x = workspace.Read(Input, rows * inputWidth);
-        var z = workspace.Read(other, rows * otherWidth);
+        var z = workspace.Read(Other, rows * otherWidth);
         var y = workspace.Write(Output, rows * Width);
         for (var c = 0; c < Width; c++)
         {
