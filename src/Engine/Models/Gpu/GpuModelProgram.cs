@@ -68,6 +68,9 @@ internal sealed class GpuModelProgram : IDisposable
     /// <summary>What runs where, for logs: "tree ensemble (…): tree ensemble on the device (100 trees, one launch), 4 more steps on the CPU".</summary>
     public string Summary { get; }
 
+    /// <summary>Called with the exception whenever a batch meant for the device ran on the CPU instead (the engine's fallback metric and warning).</summary>
+    public Action<Exception>? FellBack { get; set; }
+
     /// <summary>Why the program stopped using the device (it then evaluates on the CPU), or null.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 
@@ -123,7 +126,13 @@ internal sealed class GpuModelProgram : IDisposable
     /// <see cref="DesignBlock.Rows"/> predictions as <see cref="NativeModel.Evaluate"/> would. All device-eligible
     /// blocks go in one launch sequence (one launch for a forest, one per layer for dense layers).
     /// </summary>
-    public void EvaluateBatch(ReadOnlySpan<DesignBlock> blocks)
+    public void EvaluateBatch(ReadOnlySpan<DesignBlock> blocks) => EvaluateBatch(blocks, []);
+
+    /// <summary>
+    /// <see cref="EvaluateBatch(ReadOnlySpan{DesignBlock})"/>, also telling per block whether the device computed it
+    /// (<paramref name="onDevice"/>, as long as <paramref name="blocks"/> or empty): false for a block the CPU did.
+    /// </summary>
+    public void EvaluateBatch(ReadOnlySpan<DesignBlock> blocks, Span<bool> onDevice)
     {
         var width = Model.InputWidth;
         foreach (var block in blocks)
@@ -149,6 +158,11 @@ internal sealed class GpuModelProgram : IDisposable
                 if (block.Rows == 0)
                 {
                     continue;
+                }
+
+                if (!onDevice.IsEmpty)
+                {
+                    onDevice[b] = _slots[b] >= 0;
                 }
 
                 if (_slots[b] < 0)
@@ -234,14 +248,16 @@ internal sealed class GpuModelProgram : IDisposable
 
             return true;
         }
-        catch (DeviceMemoryException)
+        catch (DeviceMemoryException e)
         {
+            FellBack?.Invoke(e);
             return false; // this batch did not fit beside what else the engine holds now; a later one may
         }
         catch (AcceleratorException e)
         {
             _device.MarkFailed(e); // a driver-level error: the device is gone for every caller
             Interlocked.CompareExchange(ref _failure, e, null);
+            FellBack?.Invoke(e);
             return false;
         }
 #pragma warning disable CA1031 // any other error (a kernel the backend cannot compile, …) retires this program to the CPU, logged by the caller via Failure
@@ -249,6 +265,7 @@ internal sealed class GpuModelProgram : IDisposable
 #pragma warning restore CA1031
         {
             Interlocked.CompareExchange(ref _failure, e, null);
+            FellBack?.Invoke(e);
             return false;
         }
     }
