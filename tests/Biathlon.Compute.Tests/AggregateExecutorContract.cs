@@ -166,6 +166,14 @@ public sealed class CpuSimulatorAggregateExecutorTests(CpuSimulatorFixture fixtu
     : AggregateExecutorContract(fixture.Backend), IClassFixture<CpuSimulatorFixture>
 {
     [Fact]
+    public void Groups_have_several_threads_so_the_tree_reductions_and_the_shared_sort_are_exercised()
+    {
+        var executor = (GpuAggregateExecutor)fixture.Backend.Executor!;
+        Assert.InRange(executor.GroupSize, 4, AggregateKernels.MaxGroupSize);
+        Assert.True(int.IsPow2(executor.GroupSize));
+    }
+
+    [Fact]
     public void A_column_not_uploaded_is_refused_before_any_launch()
     {
         var layout = TestTables.Main.GetLayout("all");
@@ -189,6 +197,23 @@ public sealed class CpuSimulatorAggregateExecutorTests(CpuSimulatorFixture fixtu
         Assert.True(store.Contains(layout, TestTables.X));
         Assert.False(store.Contains(TestTables.Main.GetLayout("all"), TestTables.X));
         Assert.Equal(layout.RowCount * sizeof(double), device.Memory.Used);
+    }
+
+    [Fact]
+    public void A_failed_launch_frees_its_buffers_and_holds_no_lock()
+    {
+        var layout = TestTables.Other.GetLayout("all");
+        var columnBytes = layout.RowCount * sizeof(double);
+
+        // Room for the column and the job record, not for the moments output: the launch fails mid-way.
+        using var device = ComputeDeviceForBudget(columnBytes + 100);
+        using var store = new DeviceColumnStore(device);
+        store.Upload(layout, [TestTables.X]);
+        using var executor = new GpuAggregateExecutor(device, store);
+        ColumnRangeJob[] jobs = [new(layout, 0, TestTables.X, -1, new RowRange(0, 100), ColumnJobKind.Moments)];
+        Assert.Throws<Devices.DeviceMemoryException>(() => executor.Execute(jobs, new ColumnJobResults()));
+        Assert.Equal(columnBytes, device.Memory.Used);
+        Assert.False(Monitor.IsEntered(device.LaunchLock));
     }
 
     private static Devices.ComputeDevice ComputeDeviceForBudget(long bytes) => Devices.ComputeDevice.CreateCpuSimulator(bytes);

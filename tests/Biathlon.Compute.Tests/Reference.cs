@@ -68,9 +68,9 @@ internal static class Reference
     /// <summary>Asserts <paramref name="actual"/> is within <paramref name="relative"/> of <paramref name="expected"/>, on a scale of at least <paramref name="scale"/>.</summary>
     public static void Near(double expected, double actual, double relative, double scale = 0, string what = "")
     {
-        if (double.IsNaN(expected))
+        if (double.IsNaN(expected) || double.IsInfinity(expected))
         {
-            Assert.True(double.IsNaN(actual), $"{what}: expected NaN, got {actual}");
+            Assert.True(expected.Equals(actual), $"{what}: expected {expected}, got {actual}");
             return;
         }
 
