@@ -1,3 +1,5 @@
+using Biathlon.Sampling.Aggregates.Offload;
+
 namespace Biathlon.Sampling.Aggregates;
 
 /// <summary>
@@ -42,6 +44,15 @@ internal struct CoMomentState
         }
 
         Merge(n, mx, my, c);
+    }
+
+    /// <summary>Adds a range's co-moment as a compute backend summarised it (nothing when it has no row).</summary>
+    public void Merge(in PartialCoMoments partial)
+    {
+        if (partial.Count > 0)
+        {
+            Merge(partial.Count, partial.MeanX, partial.MeanY, partial.Comoment);
+        }
     }
 
     private void Merge(long nb, double meanX, double meanY, double comoment)

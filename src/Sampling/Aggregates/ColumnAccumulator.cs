@@ -1,3 +1,4 @@
+using Biathlon.Sampling.Aggregates.Offload;
 using Biathlon.Sampling.Layouts;
 using Biathlon.Sampling.Queries;
 using Biathlon.Sampling.Schema;
@@ -70,21 +71,28 @@ internal sealed class ColumnAccumulator
     public void KeepValuesOnly() => MomentOrder = Math.Min(MomentOrder, 2);
 
     /// <summary>The column's values in <paramref name="range"/> of <paramref name="partition"/>: a view, or converted into <paramref name="buffer"/>.</summary>
-    public ReadOnlySpan<double> Load(LayoutPartition partition, RowRange range, Span<double> buffer)
+    public ReadOnlySpan<double> Load(LayoutPartition partition, RowRange range, Span<double> buffer) =>
+        Load(partition, Ordinal, Type, range, buffer);
+
+    /// <summary>
+    /// Column <paramref name="ordinal"/>'s values in <paramref name="range"/> as doubles: a view of a Double column, else
+    /// converted into <paramref name="buffer"/> (null Int64 and negative string codes become NaN).
+    /// </summary>
+    public static ReadOnlySpan<double> Load(LayoutPartition partition, int ordinal, ColumnType type, RowRange range, Span<double> buffer)
     {
-        if (Type == ColumnType.Double)
+        if (type == ColumnType.Double)
         {
-            return partition.Doubles(Ordinal).Slice(range.Start, range.Length);
+            return partition.Doubles(ordinal).Slice(range.Start, range.Length);
         }
 
         var target = buffer[..range.Length];
-        if (Type == ColumnType.String)
+        if (type == ColumnType.String)
         {
-            MomentKernels.ConvertToDouble(partition.Codes(Ordinal).Slice(range.Start, range.Length), target);
+            MomentKernels.ConvertToDouble(partition.Codes(ordinal).Slice(range.Start, range.Length), target);
         }
         else
         {
-            MomentKernels.ConvertToDouble(partition.Int64s(Ordinal).Slice(range.Start, range.Length), target);
+            MomentKernels.ConvertToDouble(partition.Int64s(ordinal).Slice(range.Start, range.Length), target);
         }
 
         return target;
@@ -156,6 +164,38 @@ internal sealed class ColumnAccumulator
 
     /// <summary>Call after a widening: merges the new partitions' values into the sorted sample.</summary>
     public void EndWidening() => Sorted?.Commit();
+
+    /// <summary>
+    /// Adds one range's values as a compute backend summarised them: its <paramref name="partial"/> moments and null
+    /// counts, and its non-null values <paramref name="sorted"/> ascending (empty unless the column keeps extremes or a
+    /// sorted sample). The state afterwards equals what <see cref="AddValues"/> of the range's values gives.
+    /// </summary>
+    public void AddPartial(in PartialMoments partial, ReadOnlySpan<double> sorted)
+    {
+        if (MomentOrder > 0 && partial.Count > 0)
+        {
+            Moments.Merge(partial.ToMomentState(MomentOrder), MomentOrder);
+        }
+
+        Nulls += partial.Nulls;
+        NonNull += partial.Count;
+        if (Extremes is { } extremes)
+        {
+            // The tracker keeps the K smallest and K largest values: of a sorted run only its ends can enter.
+            var keep = ExtremeTracker.Capacity;
+            if (sorted.Length <= 2 * keep)
+            {
+                extremes.Add(sorted);
+            }
+            else
+            {
+                extremes.Add(sorted[..keep]);
+                extremes.Add(sorted[^keep..]);
+            }
+        }
+
+        Sorted?.Add(sorted);
+    }
 
     public void AddValues(ReadOnlySpan<double> values)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Biathlon.Sampling.Aggregates.Offload;
 using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Layouts;
@@ -42,6 +43,9 @@ public sealed class SampleCursor : IDisposable
     private readonly FeatureEstimate[] _estimates;
     private readonly long[] _estimatedAt;
     private long _sampleVersion = 1;
+
+    // A widening handed to a compute backend (TryPlanWidening) and not yet merged (CompleteWidening).
+    private readonly WideningPlan _plan = new();
 
     internal SampleCursor(
         Layout layout, BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions options, PartitionOrder order)
@@ -172,6 +176,7 @@ public sealed class SampleCursor : IDisposable
         _censusRowsMatched = 0;
         _valuesOnly = false;
         _sampleVersion++;
+        _plan.Clear();
         foreach (var acc in _accumulators)
         {
             acc.Reset();
@@ -206,29 +211,9 @@ public sealed class SampleCursor : IDisposable
     public void WidenToPartitions(int partitions)
     {
         var total = _layout.PartitionCount;
-        if (partitions < 1 || partitions > total)
-        {
-            throw new QueryException("partitions", $"Partition count must lie in [1, {total}] (got {partitions}).");
-        }
-
-        var first = PartitionsRead == 0;
-        if (partitions > PartitionsRead)
-        {
-            _sampleVersion++;
-        }
-
-        if (first && partitions == total)
-        {
-            // Exact from the first read: no estimate will carry an error, so keep only what the values need, census
-            // rows included.
-            _valuesOnly = true;
-            _census = null;
-            foreach (var acc in _accumulators)
-            {
-                acc.KeepValuesOnly();
-            }
-        }
-
+        CheckPartitions(partitions);
+        _plan.Clear();
+        var first = BeginWidening(partitions);
         var buffer = _accumulators.Length == 0 ? null : ArrayPool<double>.Shared.Rent(_accumulators.Length * ChunkLength);
         try
         {
@@ -256,6 +241,176 @@ public sealed class SampleCursor : IDisposable
             }
         }
 
+        EndWidening(partitions);
+    }
+
+    /// <summary>
+    /// Plans the widening to <paramref name="partitions"/> for a compute backend without changing the sample: appends
+    /// to <paramref name="jobs"/>, for every non-empty range the CPU path would read (the census first, on the first
+    /// widening; then the new partitions, in index order when the cursor is exact from its first read), one
+    /// <see cref="ColumnJobKind.Moments"/> job per column, one <see cref="ColumnJobKind.SortedValues"/> job per column
+    /// with quantiles, distinct counts, MIN or MAX, and (sampled ranges of a cursor that keeps errors) one
+    /// <see cref="ColumnJobKind.CoMoments"/> job per column pair. Run them, then call <see cref="CompleteWidening"/>
+    /// with their results; or call <see cref="WidenToPartitions"/> instead, which drops the plan. False (nothing
+    /// appended) when the cursor must widen on the CPU: its predicate has extra filters, which select rows inside the
+    /// ranges row by row.
+    /// </summary>
+    internal bool TryPlanWidening(int partitions, List<ColumnRangeJob> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        CheckPartitions(partitions);
+        _plan.Clear();
+        if (_predicate.HasFilters)
+        {
+            return false;
+        }
+
+        var total = _layout.PartitionCount;
+        var first = PartitionsRead == 0;
+        var valuesOnly = _valuesOnly || (first && partitions == total);
+        var before = jobs.Count;
+        if (first && _layout.HasCensus)
+        {
+            PlanRange(total, census: true, valuesOnly, jobs);
+        }
+
+        for (var k = PartitionsRead; k < partitions; k++)
+        {
+            PlanRange(valuesOnly ? k : Order.PartitionAt(k, total), census: false, valuesOnly, jobs);
+        }
+
+        _plan.Activate(partitions, jobs.Count - before);
+        return true;
+    }
+
+    /// <summary>
+    /// Merges the results of the jobs <see cref="TryPlanWidening"/> appended, which sit in <paramref name="results"/>
+    /// at [<paramref name="firstJob"/>, <paramref name="firstJob"/> + their count), into the running state exactly as
+    /// <see cref="WidenToPartitions"/> would have read them: afterwards estimates and correlations agree with a cursor
+    /// widened on the CPU (moments to rounding, counts, extremes and sorted values exactly).
+    /// </summary>
+    internal void CompleteWidening(int partitions, ColumnJobResults results, int firstJob)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (!_plan.IsActive || _plan.Partitions != partitions)
+        {
+            throw new InvalidOperationException(
+                $"No widening to {partitions} partitions was planned: call TryPlanWidening({partitions}, jobs) first.");
+        }
+
+        if (firstJob < 0 || firstJob + _plan.JobCount > results.JobCount)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(firstJob), $"The plan's {_plan.JobCount} jobs from {firstJob} do not fit the {results.JobCount} results.");
+        }
+
+        BeginWidening(partitions);
+        var job = firstJob;
+        foreach (var planned in _plan.Ranges)
+        {
+            var target = planned.Census ? _census ?? _accumulators : _accumulators;
+            var rows = planned.Range.Length;
+            RowsScanned += rows;
+            RowsMatched += rows;
+            if (planned.Census && !ReferenceEquals(target, _accumulators))
+            {
+                _censusRowsMatched += rows;
+            }
+
+            for (var a = 0; a < target.Length; a++)
+            {
+                ref readonly var moments = ref results.Moments(job++);
+                var sorted = NeedsSortedValues(target[a]) ? results.SortedValues(job++) : default;
+                target[a].AddPartial(moments, sorted);
+            }
+
+            if (!planned.Census && !_valuesOnly)
+            {
+                for (var k = 0; k < _pairs.Length; k++)
+                {
+                    _comoments[k].Merge(results.CoMoments(job++));
+                }
+            }
+
+            if (planned.Census)
+            {
+                foreach (var acc in _census ?? [])
+                {
+                    acc.EndWidening();
+                }
+            }
+        }
+
+        _plan.Clear();
+        EndWidening(partitions);
+    }
+
+    private void PlanRange(int p, bool census, bool valuesOnly, List<ColumnRangeJob> jobs)
+    {
+        var range = _layout.FindRange(_predicate, p);
+        if (range.IsEmpty)
+        {
+            return;
+        }
+
+        _plan.Add(p, range, census);
+        foreach (var acc in _accumulators)
+        {
+            // The census state has the same columns and needs as the sample's, so one job list fits either target.
+            jobs.Add(new ColumnRangeJob(_layout, p, acc.Ordinal, -1, range, ColumnJobKind.Moments));
+            if (NeedsSortedValues(acc))
+            {
+                jobs.Add(new ColumnRangeJob(_layout, p, acc.Ordinal, -1, range, ColumnJobKind.SortedValues));
+            }
+        }
+
+        if (!census && !valuesOnly)
+        {
+            foreach (var (x, y) in _pairs)
+            {
+                jobs.Add(new ColumnRangeJob(_layout, p, _accumulators[x].Ordinal, _accumulators[y].Ordinal, range, ColumnJobKind.CoMoments));
+            }
+        }
+    }
+
+    private static bool NeedsSortedValues(ColumnAccumulator acc) => acc.Sorted is not null || acc.Extremes is not null;
+
+    private void CheckPartitions(int partitions)
+    {
+        var total = _layout.PartitionCount;
+        if (partitions < 1 || partitions > total)
+        {
+            throw new QueryException("partitions", $"Partition count must lie in [1, {total}] (got {partitions}).");
+        }
+    }
+
+    /// <summary>The state changes a widening makes before reading: true on the first widening.</summary>
+    private bool BeginWidening(int partitions)
+    {
+        var first = PartitionsRead == 0;
+        if (partitions > PartitionsRead)
+        {
+            _sampleVersion++;
+        }
+
+        if (first && partitions == _layout.PartitionCount)
+        {
+            // Exact from the first read: no estimate will carry an error, so keep only what the values need, census
+            // rows included.
+            _valuesOnly = true;
+            _census = null;
+            foreach (var acc in _accumulators)
+            {
+                acc.KeepValuesOnly();
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>The state changes a widening makes after reading its partitions.</summary>
+    private void EndWidening(int partitions)
+    {
         // Sorted samples take the new partitions' values in one sort and merge, not one per partition.
         foreach (var acc in _accumulators)
         {
@@ -664,7 +819,7 @@ public sealed class SampleCursor : IDisposable
 
     private static Span<double> Slot(double[] buffer, int accumulator) => buffer.AsSpan(accumulator * ChunkLength, ChunkLength);
 
-    /// <summary>A chunk's values of column <paramref name="a"/> after <see cref="ColumnAccumulator.Load"/>: a view for Double columns, else its slot.</summary>
+    /// <summary>A chunk's values of column <paramref name="a"/> after <see cref="ColumnAccumulator.Load(LayoutPartition, RowRange, Span{double})"/>: a view for Double columns, else its slot.</summary>
     private ReadOnlySpan<double> Loaded(LayoutPartition partition, RowRange chunk, double[] buffer, int a)
     {
         var acc = _accumulators[a];
