@@ -9,14 +9,16 @@ namespace Biathlon.Compute.Batching;
 /// (<see cref="Enter"/> counts them), or when <see cref="MaxWait"/> has passed, whichever comes first. So a lone request
 /// never waits (it is the only participant), and a crowd of requests pays at most <see cref="MaxWait"/> for sharing one
 /// launch. Submitting blocks until the item's batch has run; an exception from the launch is rethrown to every
-/// submitter of that batch, which then falls back on its own. Waits below a millisecond are spins: the OS timers are
-/// too coarse for a 200 µs bound. Thread-safe.
+/// submitter of that batch, which then falls back on its own. Launches run one at a time (the launch callback may keep
+/// state between them); while one runs, the next batch stays open and keeps gathering. Waits below a millisecond are
+/// spins: the OS timers are too coarse for a 200 µs bound. Thread-safe.
 /// </summary>
 /// <typeparam name="TItem">One request's share of a launch.</typeparam>
 internal sealed class LaunchBatcher<TItem>
 {
     private readonly Action<List<TItem>> _launch;
     private readonly Lock _gate = new();
+    private readonly Lock _launching = new();
     private Batch _open = new();
     private int _participants;
 
@@ -74,6 +76,11 @@ internal sealed class LaunchBatcher<TItem>
         bool leader;
         lock (_gate)
         {
+            if (_open.Items.Count >= MaxItems)
+            {
+                _open = new Batch(); // full: its leader launches it as it is
+            }
+
             batch = _open;
             batch.Items.Add(item);
             leader = batch.Items.Count == 1;
@@ -100,26 +107,32 @@ internal sealed class LaunchBatcher<TItem>
             }
         }
 
-        lock (_gate)
+        lock (_launching)
         {
-            // Close the batch: later items open the next one.
-            _open = new Batch();
-        }
+            lock (_gate)
+            {
+                // Close the batch: later items open the next one.
+                if (ReferenceEquals(_open, batch))
+                {
+                    _open = new Batch();
+                }
+            }
 
-        try
-        {
-            _launch(batch.Items);
-            Launched?.Invoke(batch.Items.Count);
-        }
+            try
+            {
+                _launch(batch.Items);
+                Launched?.Invoke(batch.Items.Count);
+            }
 #pragma warning disable CA1031 // handed to every submitter of the batch, each of which falls back on its own
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            batch.Failure = ExceptionDispatchInfo.Capture(e);
-        }
-        finally
-        {
-            batch.Done.Set();
+            {
+                batch.Failure = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                batch.Done.Set();
+            }
         }
 
         batch.Rethrow();

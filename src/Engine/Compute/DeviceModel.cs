@@ -20,12 +20,13 @@ internal sealed class DeviceModel : IDisposable
     private readonly PipelineCompute _owner;
     private DesignBlock[] _blocks = [];
     private bool[] _onDevice = [];
+    private string? _launchFallback;
 
     public DeviceModel(GpuModelProgram program, PipelineCompute owner, TimeSpan batchWait, string pipeline)
     {
         _program = program;
         _owner = owner;
-        _program.FellBack = e => owner.Fallback("model", e);
+        _program.FellBack = e => _launchFallback = owner.Fallback("model", e);
         _batcher = new LaunchBatcher<ModelLaunch>(Launch, batchWait, maxItems: 256)
         {
             Launched = n => EngineInstruments.ComputeBatchSize.Record(n, new System.Diagnostics.TagList { { "pipeline", pipeline }, { "stage", "model" } }),
@@ -63,10 +64,13 @@ internal sealed class DeviceModel : IDisposable
             _blocks[i] = items[i].Block;
         }
 
+        // Launches are serialised by the batcher's leader and the program's lock: the fallback seen is this launch's.
+        _launchFallback = null;
         _program.EvaluateBatch(_blocks.AsSpan(0, items.Count), _onDevice.AsSpan(0, items.Count));
         for (var i = 0; i < items.Count; i++)
         {
             items[i].OnDevice = _onDevice[i];
+            items[i].Fallback = _onDevice[i] ? null : _launchFallback;
             _blocks[i] = default;
         }
     }
@@ -76,6 +80,9 @@ internal sealed class DeviceModel : IDisposable
     {
         public DesignBlock Block;
         public bool OnDevice;
+
+        /// <summary>Why the device did not take the block (null when it did, or when the CPU took it for its missing values).</summary>
+        public string? Fallback;
     }
 
     private sealed class RequestModel(DeviceModel owner, RequestComputeUse use) : IBatchModel, IDesignLauncher
@@ -92,6 +99,7 @@ internal sealed class DeviceModel : IDisposable
         {
             _launch.Block = block;
             _launch.OnDevice = false;
+            _launch.Fallback = null;
             try
             {
                 owner._batcher.Submit(_launch);
@@ -112,9 +120,9 @@ internal sealed class DeviceModel : IDisposable
             {
                 use.Model = true;
             }
-            else if (!owner.UsesDevice || owner._owner.LastFallback is not null)
+            else if (_launch.Fallback is { } reason)
             {
-                use.FellBack(owner._owner.LastFallback ?? "model on the CPU: the device failed");
+                use.FellBack(reason);
             }
         }
     }

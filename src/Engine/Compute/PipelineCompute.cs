@@ -98,7 +98,8 @@ internal sealed partial class PipelineCompute : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            DisposeWork();
+            Aggregates?.Dispose();
+            Model?.Dispose();
             if (_device is not null)
             {
                 SharedDevices.Release(_device);
@@ -116,20 +117,62 @@ internal sealed partial class PipelineCompute : IDisposable
     /// Puts the pipeline's work on the device: uploads the columns its queries read and the model's native program.
     /// What does not fit the memory budget, or has no kernel, stays on the CPU (reported in <see cref="Info"/>).
     /// </summary>
-    public void Attach(Runtime.CompiledQuery[] queries, Models.LoadedModel? model, IProgress<string>? progress)
+    public void Attach(Runtime.CompiledQuery[] queries, Models.LoadedModel? model, TimeSpan batchWait, IProgress<string>? progress)
     {
         if (_device is null)
         {
             return;
         }
 
-        AttachWork(queries, model, progress);
+        progress?.Report($"uploading the queries' columns to {_device.Describe()}");
+        Aggregates = DeviceAggregates.TryCreate(_device, queries, this, batchWait, _pipeline, out var refused);
+        AggregatesOnDevice = Aggregates is not null;
+        if (Aggregates is null)
+        {
+            AggregatesReason = refused;
+        }
+
+        if (model?.Model is Models.Native.NativeModel native)
+        {
+            var program = Models.Gpu.GpuModelProgram.TryCompile(native, _device, out var why);
+            if (program is null)
+            {
+                ModelOnDevice = $"on the CPU ({why})";
+            }
+            else
+            {
+                Model = new DeviceModel(program, this, batchWait, _pipeline);
+                ModelOnDevice = program.Summary;
+            }
+        }
+        else if (model is not null)
+        {
+            ModelOnDevice = "on the CPU (ONNX Runtime models have no device kernels; the native evaluator's trees, linear models and MLPs do)";
+        }
     }
 
-    partial void AttachWork(Runtime.CompiledQuery[] queries, Models.LoadedModel? model, IProgress<string>? progress);
+    /// <summary>The model on the device, or null.</summary>
+    public DeviceModel? Model { get; private set; }
 
-    /// <summary>Frees the device-side work (uploaded columns, model arrays) before the device is released.</summary>
-    partial void DisposeWork();
+    /// <summary>The aggregates on the device, or null.</summary>
+    public DeviceAggregates? Aggregates { get; private set; }
+
+    /// <summary>Why the aggregates are not on the device (a device was chosen but the budget refused their columns), or null.</summary>
+    public string? AggregatesReason { get; private set; }
+
+    /// <summary>Counts a request as a possible joiner of device launches until <see cref="ExitRequest"/>.</summary>
+    public void EnterRequest()
+    {
+        Aggregates?.Enter();
+        Model?.Enter();
+    }
+
+    /// <summary>The request will submit no more device work.</summary>
+    public void ExitRequest()
+    {
+        Aggregates?.Exit();
+        Model?.Exit();
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: {Stage} fell back to the CPU: {What}")]
     private static partial void LogFallback(ILogger logger, string pipeline, string stage, string what, Exception failure);

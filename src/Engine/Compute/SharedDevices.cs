@@ -9,31 +9,44 @@ namespace Biathlon.Engine.Compute;
 internal static class SharedDevices
 {
     private static readonly Lock s_gate = new();
-    private static readonly Dictionary<DeviceKind, (ComputeDevice Device, int Users)> s_open = [];
+    private static readonly Dictionary<(DeviceKind Kind, long Budget), (ComputeDevice Device, int Users)> s_open = [];
+
+    // Why CUDA could not be opened, once probed: a machine without a GPU does not grow one, and probing costs ~0.1 s.
+    private static string? s_noCuda;
 
     /// <summary>The shared device of <paramref name="kind"/>, opened when none is; null with the reason when CUDA has none.</summary>
     public static ComputeDevice? Acquire(DeviceKind kind, long memoryBudgetBytes, out string reason)
     {
+        // One CUDA device whatever the budget (the first engine's budget holds for all); a simulator per budget, so
+        // tests of the budget get a device of their own.
+        var key = (kind, kind == DeviceKind.Cuda ? 0 : memoryBudgetBytes);
         lock (s_gate)
         {
-            if (s_open.TryGetValue(kind, out var open) && !open.Device.IsFailed)
+            if (s_open.TryGetValue(key, out var open) && !open.Device.IsFailed)
             {
-                s_open[kind] = (open.Device, open.Users + 1);
+                s_open[key] = (open.Device, open.Users + 1);
                 reason = kind == DeviceKind.Cuda ? "found a CUDA device" : "forced";
                 return open.Device;
+            }
+
+            if (kind == DeviceKind.Cuda && s_noCuda is { } known)
+            {
+                reason = known;
+                return null;
             }
 
             reason = "forced";
             var device = kind == DeviceKind.Cuda
                 ? ComputeDevice.TryCreateCuda(memoryBudgetBytes, out reason)
-                : ComputeDevice.CreateCpuSimulator(memoryBudgetBytes > 0 ? memoryBudgetBytes : 256L << 20);
+                : ComputeDevice.CreateCpuSimulator(memoryBudgetBytes > 0 ? memoryBudgetBytes : 1L << 30);
             if (device is null)
             {
+                s_noCuda = reason;
                 return null;
             }
 
             reason = kind == DeviceKind.Cuda ? "found a CUDA device" : "forced";
-            s_open[kind] = (device, 1);
+            s_open[key] = (device, 1);
             return device;
         }
     }
@@ -43,19 +56,24 @@ internal static class SharedDevices
     {
         lock (s_gate)
         {
-            if (!s_open.TryGetValue(device.Kind, out var open) || !ReferenceEquals(open.Device, device))
+            foreach (var (key, open) in s_open)
             {
-                device.Dispose();
-                return;
+                if (!ReferenceEquals(open.Device, device))
+                {
+                    continue;
+                }
+
+                if (open.Users > 1)
+                {
+                    s_open[key] = (device, open.Users - 1);
+                    return;
+                }
+
+                s_open.Remove(key);
+                break;
             }
 
-            if (open.Users > 1)
-            {
-                s_open[device.Kind] = (device, open.Users - 1);
-                return;
-            }
-
-            s_open.Remove(device.Kind);
+            // The last user, or a failed device another one replaced since: free it.
             device.Dispose();
         }
     }

@@ -108,7 +108,7 @@ internal static class PipelineLoader
             }
 
             compute = PipelineCompute.Create(definition.Name, options);
-            compute.Attach(queries, model, options.Progress);
+            compute.Attach(queries, model, options.ComputeBatchWait, options.Progress);
             var loaded = new LoadedPipeline(definition, tables, queries, model, delta, compute);
             compute.LogChoice(compute.Info);
             options.Progress?.Report($"compute backend: {compute.Info}");

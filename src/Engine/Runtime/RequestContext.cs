@@ -42,6 +42,15 @@ internal sealed class RequestContext : IDisposable
         };
     }
 
+    /// <summary>What of the request ran on the device (reset per request).</summary>
+    public Compute.RequestComputeUse ComputeUse { get; } = new();
+
+    /// <summary>The request's widening jobs for the device (reused).</summary>
+    public Compute.AggregateLaunch AggregateLaunch { get; } = new();
+
+    /// <summary>The model as this context evaluates it on the device (created on first use; null until then).</summary>
+    public IBatchModel? DeviceModel { get; set; }
+
     /// <summary>The request being served, parsed (overwritten by the next).</summary>
     public RequestValues Values { get; }
 

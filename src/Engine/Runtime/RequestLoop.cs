@@ -19,6 +19,22 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
 
     public PredictionResult Run(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
+        // While the request runs, device launches may wait (a bounded time) for it to join them.
+        var compute = _pipeline.Compute;
+        context.ComputeUse.Reset();
+        compute.EnterRequest();
+        try
+        {
+            return RunRounds(context, request, options, exact, cancellationToken);
+        }
+        finally
+        {
+            compute.ExitRequest();
+        }
+    }
+
+    private PredictionResult RunRounds(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    {
         var start = Stopwatch.GetTimestamp();
         var model = _pipeline.Model
             ?? throw new InvalidOperationException($"Pipeline '{_definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
@@ -84,15 +100,13 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         {
             rounds++;
             var t0 = Stopwatch.GetTimestamp();
-            for (var q = 0; q < _pipeline.Queries.Length; q++)
+            if (_pipeline.Compute.Aggregates is { } device && _pipeline.Compute.DeviceUsable)
             {
-                var cursor = context.Cursors[q];
-                var rowsBefore = cursor.RowsScanned;
-                var q0 = Stopwatch.GetTimestamp();
-                cursor.WidenToPartitions(context.Plan[q]);
-                var elapsed = Stopwatch.GetTimestamp() - q0;
-                context.QueryTicks[q] += elapsed;
-                _pipeline.Costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
+                WidenOnDevice(context, device);
+            }
+            else
+            {
+                WidenOnCpu(context);
             }
 
             FillFeatures(context);
@@ -124,7 +138,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
 
             FillCorrelations(context);
             result = context.Propagator.Propagate(
-                context.Features, model.Model, _definition.Task, bound, RequestStreams.DesignSeed(seed, rounds), context.Correlations);
+                context.Features, ModelForDesigns(context, model.Model), _definition.Task, bound, RequestStreams.DesignSeed(seed, rounds), context.Correlations);
             propagated = !result.IsIndeterminate;
             sensitivityMeasured |= propagated;
             if (propagated)
@@ -198,12 +212,89 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             Features = FeatureOutcomes(context),
             Plan = plan,
             Partitions = _pipeline.Partitions,
+            Compute = ComputeUse(context),
             Timings = new StageTimings(
                 Stopwatch.GetElapsedTime(0, samplingTicks),
                 Stopwatch.GetElapsedTime(0, propagationTicks),
                 Stopwatch.GetElapsedTime(0, planningTicks),
                 Stopwatch.GetElapsedTime(start)),
         };
+    }
+
+    /// <summary>Widens every query's cursor to its plan on the CPU, timing each for the cost statistics.</summary>
+    private void WidenOnCpu(RequestContext context)
+    {
+        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        {
+            var cursor = context.Cursors[q];
+            var rowsBefore = cursor.RowsScanned;
+            var q0 = Stopwatch.GetTimestamp();
+            cursor.WidenToPartitions(context.Plan[q]);
+            var elapsed = Stopwatch.GetTimestamp() - q0;
+            context.QueryTicks[q] += elapsed;
+            _pipeline.Costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Widens every query's cursor through the device in one submission (the queries share a launch, and concurrent
+    /// requests may share it too). The round's time is shared among the queries by the rows each read, since one
+    /// launch serves them all.
+    /// </summary>
+    private void WidenOnDevice(RequestContext context, Compute.DeviceAggregates device)
+    {
+        var queries = _pipeline.Queries.Length;
+        Span<long> before = queries <= 64 ? stackalloc long[queries] : new long[queries];
+        for (var q = 0; q < queries; q++)
+        {
+            before[q] = context.Cursors[q].RowsScanned;
+        }
+
+        var t0 = Stopwatch.GetTimestamp();
+        device.Widen(context, queries);
+        var elapsed = Stopwatch.GetTimestamp() - t0;
+        long total = 0;
+        for (var q = 0; q < queries; q++)
+        {
+            total += context.Cursors[q].RowsScanned - before[q];
+        }
+
+        for (var q = 0; q < queries; q++)
+        {
+            var rows = context.Cursors[q].RowsScanned - before[q];
+            var share = total > 0 ? (long)(elapsed * ((double)rows / total)) : elapsed / queries;
+            context.QueryTicks[q] += share;
+            _pipeline.Costs.ObserveRows(q, rows, Stopwatch.GetElapsedTime(0, share).TotalSeconds);
+        }
+    }
+
+    /// <summary>The model the propagator evaluates designs with: the device's (through this context's launcher) while it is usable, else the CPU's.</summary>
+    private IBatchModel ModelForDesigns(RequestContext context, IBatchModel cpu)
+    {
+        if (_pipeline.Compute.Model is not { } device)
+        {
+            return cpu;
+        }
+
+        if (!device.UsesDevice)
+        {
+            context.ComputeUse.FellBack("model on the CPU: the device failed earlier");
+            return cpu;
+        }
+
+        return context.DeviceModel ??= device.ForRequest(context.ComputeUse);
+    }
+
+    /// <summary>Where this request ran, for its result; a device that failed before the request counts as its fallback.</summary>
+    private Compute.ComputeUse ComputeUse(RequestContext context)
+    {
+        var compute = _pipeline.Compute;
+        if (compute.Aggregates is not null && !compute.DeviceUsable && !context.ComputeUse.Aggregates)
+        {
+            context.ComputeUse.FellBack("aggregates on the CPU: the device failed earlier");
+        }
+
+        return context.ComputeUse.ToResult(compute.Backend);
     }
 
     /// <summary>Records <paramref name="reason"/> for every query the plan now reads completely that had no reason yet.</summary>
