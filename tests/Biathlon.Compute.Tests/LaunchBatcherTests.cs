@@ -45,7 +45,7 @@ public sealed class LaunchBatcherTests
     }
 
     [Fact]
-    public void A_request_leaving_ends_the_leaders_wait()
+    public async Task A_request_leaving_ends_the_leaders_wait()
     {
         var batcher = new LaunchBatcher<int>(_ => { }, TimeSpan.FromSeconds(10), maxItems: 64);
         batcher.Enter();
@@ -54,11 +54,11 @@ public sealed class LaunchBatcherTests
         Thread.Sleep(50);
         batcher.Exit(); // the other request finished without submitting: nobody else can join
 
-        Assert.True(leader.Wait(TimeSpan.FromSeconds(5)), "the leader kept waiting after the last other request left");
+        await leader.WaitAsync(TimeSpan.FromSeconds(5)); // a TimeoutException if the leader kept waiting
     }
 
     [Fact]
-    public void Concurrent_requests_share_one_launch_with_every_item_in_it()
+    public async Task Concurrent_requests_share_one_launch_with_every_item_in_it()
     {
         const int requests = 8;
         var launches = new List<int[]>();
@@ -74,7 +74,7 @@ public sealed class LaunchBatcherTests
             start.SignalAndWait();
             batcher.Submit(i);
         }, TaskCreationOptions.LongRunning)).ToArray();
-        Assert.True(Task.WaitAll(tasks, TimeSpan.FromSeconds(10)));
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
 
         // All eight were in flight, so the batch launched once it held all eight, not on the 10 s bound.
         var launch = Assert.Single(launches);
@@ -82,7 +82,7 @@ public sealed class LaunchBatcherTests
     }
 
     [Fact]
-    public void A_full_batch_launches_without_waiting_for_more()
+    public async Task A_full_batch_launches_without_waiting_for_more()
     {
         var launches = new List<int>();
         var batcher = new LaunchBatcher<int>(items => { lock (launches) { launches.Add(items.Count); } }, TimeSpan.FromSeconds(10), maxItems: 2);
@@ -92,12 +92,12 @@ public sealed class LaunchBatcherTests
         }
 
         var tasks = Enumerable.Range(0, 2).Select(i => Task.Factory.StartNew(() => batcher.Submit(i), TaskCreationOptions.LongRunning)).ToArray();
-        Assert.True(Task.WaitAll(tasks, TimeSpan.FromSeconds(5)), "a full batch waited for requests it had no room for");
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(5)); // a full batch does not wait for requests it has no room for
         Assert.Equal([2], launches);
     }
 
     [Fact]
-    public void A_failed_launch_fails_every_submitter_of_that_batch_and_only_that_batch()
+    public async Task A_failed_launch_fails_every_submitter_of_that_batch_and_only_that_batch()
     {
         var calls = 0;
         var batcher = new LaunchBatcher<int>(
@@ -123,7 +123,7 @@ public sealed class LaunchBatcherTests
                 Interlocked.Increment(ref failures);
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        Assert.True(Task.WaitAll(tasks, TimeSpan.FromSeconds(10)));
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(2, failures);
 
         batcher.Exit();
