@@ -43,4 +43,23 @@ if ! dotnet run -c Release --no-build --project "$project" -- --round-distributi
   exit 1
 fi
 
-echo "benchmarks/dry-run.sh: $expected benchmarks in $classes classes and --round-distribution ran ($((SECONDS - start)) s)"
+# The GPU measurement program (benchmarks/gpu/run.sh publishes it for the GPU machine), on ILGPU's CPU accelerator at
+# toy sizes, so it cannot rot between device sessions: every section runs, the GPU path end to end included.
+requests_csv=artifacts/gpubench/flight-delay-requests.csv
+if [ ! -f "$requests_csv" ]; then
+  mkdir -p artifacts/gpubench
+  if ! dotnet run -c Release --project experiments/Biathlon.Experiments -- prepare --pipeline flight-delay \
+      --export-requests "$PWD/$requests_csv" > "$artifacts/export.log" 2>&1; then
+    echo "benchmarks/dry-run.sh: exporting flight-delay's requests failed:" >&2
+    tail -20 "$artifacts/export.log" >&2
+    exit 1
+  fi
+fi
+if ! dotnet run -c Release --project benchmarks/Biathlon.GpuBench -- --out "$artifacts/gpu" --simulate \
+    --pipeline pipelines/flight-delay --data data/real --requests "$requests_csv" > "$artifacts/gpu.log" 2>&1; then
+  echo "benchmarks/dry-run.sh: the GPU measurement program failed on the CPU accelerator:" >&2
+  tail -40 "$artifacts/gpu.log" >&2
+  exit 1
+fi
+
+echo "benchmarks/dry-run.sh: $expected benchmarks in $classes classes, --round-distribution and the GPU program's dry run ran ($((SECONDS - start)) s)"

@@ -36,7 +36,7 @@ if (device is null)
 }
 
 var report = new GpuReport(device.Describe(), simulate, Environment.ProcessorCount);
-log.WriteLine($"Device: {report.Device}; CPU cores: {Environment.ProcessorCount}");
+log.WriteLine($"Device: {device.Describe()}; CPU cores: {Environment.ProcessorCount}");
 using (device)
 {
     log.WriteLine("Aggregation throughput:");
@@ -49,14 +49,15 @@ using (device)
     }
 }
 
-if (Value("--pipeline") is { } pipeline && Value("--requests") is { } requestsFile)
+if (Value("--pipeline") is { } pipelineArgument && Value("--requests") is { } requestsFile)
 {
     log.WriteLine("End to end:");
-    var data = Value("--data") ?? Path.Combine(pipeline, "..", "..", "data", "real");
+    var pipeline = Path.GetFullPath(pipelineArgument);
+    var data = Path.GetFullPath(Value("--data") ?? Path.Combine(pipeline, "..", "..", "data", "real"));
     using var probe = BiathlonEngine.LoadAsync(pipeline, new EngineOptions { DataDirectory = data, Compute = ComputeBackend.Cpu }).GetAwaiter().GetResult();
-    var requests = RequestsFile.Read(requestsFile, probe.Definition.Request, quick ? 16 : 300);
-    int[] levels = quick ? [1, 4] : [1, 8, 64];
-    report.EndToEnd.AddRange(EndToEndMeasurement.Run(pipeline, data, requests, EndToEndMeasurement.Configurations(backend), levels, quick ? 32 : 2_000, log));
+    var requests = RequestsFile.Read(requestsFile, probe.Definition.Request, quick ? 8 : 300);
+    int[] levels = quick ? [1, 2] : [1, 8, 64];
+    report.EndToEnd.AddRange(EndToEndMeasurement.Run(pipeline, data, requests, EndToEndMeasurement.Configurations(backend), levels, quick ? 8 : 2_000, log));
 }
 
 var markdown = report.ToMarkdown();

@@ -5,7 +5,8 @@ using Biathlon.Engine.Specs;
 namespace Biathlon.GpuBench;
 
 // Requests for the end-to-end measurement: the harness's requests file (`prepare --export-requests FILE`: a CSV with a
-// header, one column per request field, extra columns ignored), typed by the pipeline's request fields.
+// header, one column per request field, extra columns ignored), typed by the pipeline's request fields. The file is
+// in time order with the held-out test requests last, so the last `limit` rows are taken.
 internal static class RequestsFile
 {
     public static List<Dictionary<string, object?>> Read(string path, IReadOnlyList<RequestFieldDefinition> fields, int limit)
@@ -24,7 +25,7 @@ internal static class RequestsFile
 
         var requests = new List<Dictionary<string, object?>>();
         var line = 1;
-        while (requests.Count < limit && reader.ReadLine() is { } text)
+        while (reader.ReadLine() is { } text)
         {
             line++;
             var cells = Split(text);
@@ -49,7 +50,7 @@ internal static class RequestsFile
             requests.Add(request);
         }
 
-        return requests;
+        return requests.Count > limit ? requests.GetRange(requests.Count - limit, limit) : requests;
     }
 
     // One CSV record (RFC 4180 quoting; no embedded line breaks).

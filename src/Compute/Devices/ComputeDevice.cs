@@ -51,8 +51,9 @@ internal sealed class ComputeDevice : IDisposable
     public void MarkFailed(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
 
     /// <summary>A short description: "CUDA NVIDIA H200 (139.8 GiB, budget 69.9 GiB)".</summary>
-    public string Describe() =>
-        $"{(Kind == DeviceKind.Cuda ? "CUDA" : "ILGPU CPU accelerator")} {Name} ({Gib(Accelerator.MemorySize)} GiB, budget {Gib(Memory.Limit)} GiB)";
+    public string Describe() => Kind == DeviceKind.Cuda
+        ? $"CUDA {Name} ({Gib(Accelerator.MemorySize)} GiB, budget {Gib(Memory.Limit)} GiB)"
+        : $"ILGPU CPU accelerator (simulated GPU; budget {Gib(Memory.Limit)} GiB)";
 
     /// <summary>
     /// The first CUDA device, or null with the reason when ILGPU finds none (no driver, no GPU) or cannot open it.
