@@ -145,9 +145,11 @@ internal sealed partial class PipelineCompute : IDisposable
                 ModelOnDevice = program.Summary;
             }
         }
-        else if (model is not null)
+        else if (model?.Model is Models.OnnxModel onnx)
         {
-            ModelOnDevice = "on the CPU (ONNX Runtime models have no device kernels; the native evaluator's trees, linear models and MLPs do)";
+            ModelOnDevice = onnx.ExecutionProvider == "CUDA"
+                ? "ONNX Runtime's CUDA execution provider"
+                : $"on the CPU: ONNX Runtime's {onnx.ExecutionProvider} (the device kernels cover the native evaluator's trees, linear models and MLPs)";
         }
     }
 

@@ -47,11 +47,12 @@ internal sealed class LoadedModel : IDisposable
     /// is converted to ONNX in memory for <paramref name="inputWidth"/> inputs (default: the features it was trained
     /// on) and then runs like an ONNX file, so every runtime evaluates the same graph.
     /// </summary>
-    public static LoadedModel Load(string path, PredictionTask task, ModelRuntime requested, int threads, int? inputWidth = null)
+    public static LoadedModel Load(string path, PredictionTask task, ModelRuntime requested, int threads, int? inputWidth = null, bool cudaExecutionProvider = false)
     {
+        var onnxOptions = new OnnxModelOptions(threads) { CudaExecutionProvider = cudaExecutionProvider };
         if (File.Exists(path) && LightGbmTextModel.IsLightGbmText(path))
         {
-            return LoadLightGbm(path, task, requested, threads, inputWidth);
+            return LoadLightGbm(path, task, requested, onnxOptions, inputWidth);
         }
 
         string? reason = null;
@@ -90,14 +91,14 @@ internal sealed class LoadedModel : IDisposable
             }
         }
 
-        var onnx = OnnxModel.Load(path, task, new OnnxModelOptions(threads));
+        var onnx = OnnxModel.Load(path, task, onnxOptions);
         var description = reason is null ? "ONNX Runtime" : $"ONNX Runtime (not native: {reason})";
         return new LoadedModel(onnx, ModelRuntime.OnnxRuntime, description, onnx.Metadata, onnx);
     }
 
     public void Dispose() => _onnx?.Dispose();
 
-    private static LoadedModel LoadLightGbm(string path, PredictionTask task, ModelRuntime requested, int threads, int? inputWidth)
+    private static LoadedModel LoadLightGbm(string path, PredictionTask task, ModelRuntime requested, OnnxModelOptions onnxOptions, int? inputWidth)
     {
         const string origin = "LightGBM text model";
         const string note = "it is a LightGBM text model, which carries no metadata: give bound.delta in the spec instead of bound.deltaMetadata";
@@ -117,7 +118,7 @@ internal sealed class LoadedModel : IDisposable
             return new LoadedModel(native, ModelRuntime.Native, $"native {native.Summary} ({origin}, {lightGbm.Trees.Trees.Count} trees)", empty, null, note);
         }
 
-        var onnx = OnnxModel.Load(bytes, path, task, new OnnxModelOptions(threads));
+        var onnx = OnnxModel.Load(bytes, path, task, onnxOptions);
         return new LoadedModel(onnx, ModelRuntime.OnnxRuntime, $"ONNX Runtime ({origin}, {lightGbm.Trees.Trees.Count} trees, converted to ONNX)", empty, onnx, note);
     }
 }

@@ -8,7 +8,15 @@ namespace Biathlon.Engine.Models;
 
 /// <summary>Settings of an ONNX Runtime session.</summary>
 /// <param name="IntraOpThreads">Threads inside one operator (default 1: concurrent requests already use the cores).</param>
-public sealed record OnnxModelOptions(int IntraOpThreads = 1);
+public sealed record OnnxModelOptions(int IntraOpThreads = 1)
+{
+    /// <summary>
+    /// Ask for ONNX Runtime's CUDA execution provider (device 0). It exists only where the process loads ONNX Runtime's
+    /// GPU build (the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package in place of the CPU one, with CUDA and cuDNN installed);
+    /// elsewhere the session runs on the CPU and <see cref="OnnxModel.ExecutionProvider"/> says why.
+    /// </summary>
+    public bool CudaExecutionProvider { get; init; }
+}
 
 /// <summary>
 /// An ONNX model run by ONNX Runtime (CPU), as the planner's batch model: the QMC design (column-major) is transposed
@@ -67,6 +75,9 @@ public sealed class OnnxModel : IBatchModel, IDisposable
     /// <summary>What the model predicts.</summary>
     public PredictionTask Task { get; }
 
+    /// <summary>Where ONNX Runtime runs the model: "CPU", "CUDA", or "CPU (…why the CUDA provider is not available)".</summary>
+    public string ExecutionProvider { get; private init; } = "CPU";
+
     /// <inheritdoc />
     public int InputWidth { get; }
 
@@ -101,6 +112,21 @@ public sealed class OnnxModel : IBatchModel, IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        var provider = "CPU";
+        if (options.CudaExecutionProvider)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(0);
+                provider = "CUDA";
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                // The CPU build of ONNX Runtime has no CUDA provider: serve on the CPU, and say so.
+                provider = $"CPU (the CUDA execution provider is not available: {e.Message.Split('\n')[0]})";
+            }
+        }
+
         InferenceSession session;
         try
         {
@@ -113,7 +139,7 @@ public sealed class OnnxModel : IBatchModel, IDisposable
 
         try
         {
-            return new OnnxModel(session, path, task);
+            return new OnnxModel(session, path, task) { ExecutionProvider = provider };
         }
         catch
         {

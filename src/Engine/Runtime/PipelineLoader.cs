@@ -96,7 +96,9 @@ internal static class PipelineLoader
             double delta = definition.Bound.DeltaField is not null ? double.NaN : definition.Bound.Delta ?? 0;
             if (options.LoadModel)
             {
-                model = LoadModel(definition, options.Progress);
+                // The backend is chosen before the model loads: on CUDA, a model ONNX Runtime runs asks for its CUDA provider.
+                compute = PipelineCompute.Create(definition.Name, options);
+                model = LoadModel(definition, options.Progress, compute.Backend == ComputeBackend.Cuda);
                 if (definition.Bound.DeltaMetadata is { } key)
                 {
                     if (!model.Metadata.TryGetValue(key, out var text)
@@ -107,7 +109,7 @@ internal static class PipelineLoader
                 }
             }
 
-            compute = PipelineCompute.Create(definition.Name, options);
+            compute ??= PipelineCompute.Create(definition.Name, options);
             compute.Attach(queries, model, options.ComputeBatchWait, options.Progress);
             var loaded = new LoadedPipeline(definition, tables, queries, model, delta, compute);
             compute.LogChoice(compute.Info);
@@ -127,7 +129,7 @@ internal static class PipelineLoader
         }
     }
 
-    private static LoadedModel LoadModel(PipelineDefinition definition, IProgress<string>? progress)
+    private static LoadedModel LoadModel(PipelineDefinition definition, IProgress<string>? progress, bool cudaExecutionProvider)
     {
         if (!File.Exists(definition.ModelFile))
         {
@@ -137,7 +139,7 @@ internal static class PipelineLoader
         LoadedModel model;
         try
         {
-            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads, definition.Inputs.Count);
+            model = LoadedModel.Load(definition.ModelFile, definition.Task, definition.ModelRuntime, definition.ModelThreads, definition.Inputs.Count, cudaExecutionProvider);
         }
         catch (DataSourceException e)
         {
