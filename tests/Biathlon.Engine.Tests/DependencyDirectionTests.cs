@@ -22,4 +22,15 @@ public sealed class DependencyDirectionTests
         var ours = sampling.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Biathlon.", StringComparison.Ordinal));
         Assert.Empty(ours);
     }
+
+    [Fact]
+    public void ILGPU_stays_in_the_compute_backend()
+    {
+        static string[] ReferencesOf(System.Reflection.Assembly assembly) => [.. assembly.GetReferencedAssemblies().Select(a => a.Name!)];
+        Assert.DoesNotContain("ILGPU", ReferencesOf(typeof(Biathlon.Sampling.Layouts.PartitionedTable).Assembly));
+        Assert.DoesNotContain("ILGPU", ReferencesOf(typeof(Biathlon.Planner.Propagation.IBatchModel).Assembly));
+        Assert.Contains("ILGPU", ReferencesOf(typeof(Biathlon.Compute.Devices.ComputeDevice).Assembly));
+        Assert.Contains("Biathlon.Sampling", ReferencesOf(typeof(Biathlon.Compute.Devices.ComputeDevice).Assembly));
+        Assert.DoesNotContain(ReferencesOf(typeof(Biathlon.Compute.Devices.ComputeDevice).Assembly), r => r is "Biathlon.Engine" or "Biathlon.Planner" or "Biathlon.Host");
+    }
 }

@@ -3,8 +3,9 @@ using System.Xml.Linq;
 namespace Biathlon.Host.Tests;
 
 /// <summary>
-/// The project graph under src/ is Host → Engine → {Planner, Sampling}, Planner → Sampling, Sampling → nothing, and
-/// the ML.NET conversion package MlNet → Engine (nothing references it: the engine must not depend on ML.NET).
+/// The project graph under src/ is Host → Engine → {Planner, Sampling, Compute}, Planner → Sampling, Compute →
+/// Sampling (the GPU backend: ILGPU stays out of Sampling and Planner), Sampling → nothing, and the ML.NET conversion
+/// package MlNet → Engine (nothing references it: the engine must not depend on ML.NET).
 /// Read from the project files, because the compiler drops references to assemblies whose types are not used yet.
 /// </summary>
 public sealed class DependencyDirectionTests
@@ -13,7 +14,8 @@ public sealed class DependencyDirectionTests
     {
         ["Biathlon.Sampling"] = [],
         ["Biathlon.Planner"] = ["Biathlon.Sampling"],
-        ["Biathlon.Engine"] = ["Biathlon.Planner", "Biathlon.Sampling"],
+        ["Biathlon.Compute"] = ["Biathlon.Sampling"],
+        ["Biathlon.Engine"] = ["Biathlon.Compute", "Biathlon.Planner", "Biathlon.Sampling"],
         ["Biathlon.Host"] = ["Biathlon.Engine"],
         ["Biathlon.MlNet"] = ["Biathlon.Engine"],
     };

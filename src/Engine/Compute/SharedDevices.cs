@@ -51,6 +51,23 @@ internal static class SharedDevices
         }
     }
 
+    /// <summary>Device memory held now by each open device (the <c>biathlon.engine.compute.device_memory</c> gauge), tagged with its kind and limit.</summary>
+    public static IEnumerable<System.Diagnostics.Metrics.Measurement<long>> MemoryInUse()
+    {
+        List<System.Diagnostics.Metrics.Measurement<long>> measurements;
+        lock (s_gate)
+        {
+            measurements = new List<System.Diagnostics.Metrics.Measurement<long>>(s_open.Count);
+            foreach (var (key, open) in s_open)
+            {
+                measurements.Add(new(open.Device.Memory.Used, new KeyValuePair<string, object?>("device", key.Kind == DeviceKind.Cuda ? "cuda" : "gpuSimulator"),
+                    new KeyValuePair<string, object?>("limit", open.Device.Memory.Limit)));
+            }
+        }
+
+        return measurements;
+    }
+
     /// <summary>Drops one engine's use; the last one frees the device.</summary>
     public static void Release(ComputeDevice device)
     {

@@ -54,6 +54,10 @@ public static class EngineInstruments
         "biathlon.engine.compute.fallbacks", "{fallback}",
         "Device work that ran on the CPU instead, by pipeline, stage (aggregates, model) and reason (memory, device).");
 
+    internal static ObservableGauge<long> DeviceMemory { get; } = s_meter.CreateObservableGauge(
+        "biathlon.engine.compute.device_memory", Compute.SharedDevices.MemoryInUse, "By",
+        "Device memory the engines hold now (columns, model arrays, launch buffers), per device, with the budget's limit as a tag.");
+
     internal static Histogram<int> ComputeBatchSize { get; } = s_meter.CreateHistogram(
         "biathlon.engine.compute.batch_size", "{request}", "Requests whose work shared one device launch, by stage (aggregates, model).",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });

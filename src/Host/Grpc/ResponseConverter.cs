@@ -46,6 +46,13 @@ internal static class ResponseConverter
                 PlanningMs = t.Planning.TotalMilliseconds,
                 TotalMs = t.Total.TotalMilliseconds,
             },
+            Compute = new ComputeUse
+            {
+                Backend = Engine.Compute.ComputeInfo.Name(r.Compute.Backend),
+                AggregatesOnDevice = r.Compute.AggregatesOnDevice,
+                ModelOnDevice = r.Compute.ModelOnDevice,
+                Fallback = r.Compute.Fallback ?? "",
+            },
         };
         foreach (var q in r.Queries)
         {

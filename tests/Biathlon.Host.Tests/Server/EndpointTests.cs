@@ -38,6 +38,17 @@ public sealed class EndpointTests(MainServer server)
         Assert.False(string.IsNullOrEmpty(body["stopReason"]!.GetValue<string>()));
         Assert.False(body["dependsOnMeasuredCosts"]!.GetValue<bool>());
 
+        // Where it ran: this server's backend is auto, so the CPU unless the machine has a CUDA device.
+        var compute = body["compute"]!.AsObject();
+        Assert.Contains(compute["backend"]!.GetValue<string>(), new[] { "cpu", "cuda" });
+        if (compute["backend"]!.GetValue<string>() == "cpu")
+        {
+            Assert.False(compute["aggregatesOnDevice"]!.GetValue<bool>());
+            Assert.False(compute["modelOnDevice"]!.GetValue<bool>());
+        }
+
+        Assert.Null(compute["fallback"]);
+
         var queries = body["queries"]!.AsArray();
         Assert.Equal(s_sensorQueries, queries.Select(q => q!["name"]!.GetValue<string>()));
         foreach (var query in queries)
@@ -207,6 +218,7 @@ public sealed class EndpointTests(MainServer server)
             Assert.True(p["selfTestPassed"]!.GetValue<bool>());
             Assert.True(p["version"]!.GetValue<long>() >= 1);
             Assert.Contains("selftest.json", p["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Matches("^(cpu \\(auto: .+\\)|cuda on CUDA .+)$", p["compute"]!.GetValue<string>()); // the backend chosen at load, and why
         });
     }
 
