@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Apache.Arrow;
 using Biathlon.Compute.Aggregates;
 using Biathlon.Compute.Devices;
@@ -36,8 +35,8 @@ internal static class AggregateMeasurement
         {
             var jobs = Jobs(layout, ordinal, rows, count);
             var output = new ColumnJobResults();
-            var deviceMs = Median(() => gpu.Execute(jobs, output), quick ? 2 : 20);
-            var cpuMs = Median(() => cpu.Execute(jobs, output), quick ? 2 : 5);
+            var deviceMs = Timing.MedianMilliseconds(() => gpu.Execute(jobs, output), quick ? 2 : 20);
+            var cpuMs = Timing.MedianMilliseconds(() => cpu.Execute(jobs, output), quick ? 2 : 5);
             var perSecond = rows / (deviceMs / 1000);
             var gbs = perSecond * sizeof(double) / 1e9;
             results.Add(new Row(count, rows, deviceMs, perSecond, gbs, gbs / bandwidth, cpuMs));
@@ -64,21 +63,6 @@ internal static class AggregateMeasurement
         }
 
         return jobs;
-    }
-
-    private static double Median(Action run, int repetitions)
-    {
-        run(); // warm-up: kernel compilation, buffer growth
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            run();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-
-        System.Array.Sort(times);
-        return times[repetitions / 2];
     }
 
     private static PartitionedTable Build(int rows)

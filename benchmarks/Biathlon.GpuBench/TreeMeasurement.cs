@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Biathlon.Compute.Devices;
 using Biathlon.Engine.Models;
 using Biathlon.Engine.Models.Gpu;
@@ -30,7 +29,7 @@ internal static class TreeMeasurement
         var results = new List<Row>();
         void Measure(string name, Action run)
         {
-            var ms = Median(run, quick ? 2 : 10);
+            var ms = Timing.MedianMilliseconds(run, quick ? 2 : 10);
             results.Add(new Row(name, trees, rows, ms, rows / (ms / 1000)));
             log.WriteLine($"  {name}: {ms:F3} ms, {rows / (ms / 1000):E2} rows/s");
         }
@@ -66,20 +65,5 @@ internal static class TreeMeasurement
         }
 
         return inputs;
-    }
-
-    private static double Median(Action run, int repetitions)
-    {
-        run();
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            run();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-
-        Array.Sort(times);
-        return times[repetitions / 2];
     }
 }
