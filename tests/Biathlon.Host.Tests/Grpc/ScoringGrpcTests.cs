@@ -54,6 +54,11 @@ public sealed class ScoringGrpcTests(OpenServerFixture server) : IClassFixture<O
             grpc.Features.Select(f => ((string?)f.Name, f.Value, (string?)f.Error)));
         Assert.Contains(grpc.Queries, q => q.S1 > 0);
         Assert.True(grpc.Timings.TotalMs > 0);
+        var compute = expected.GetProperty("compute");
+        Assert.Equal(compute.GetProperty("backend").GetString(), grpc.Compute.Backend);
+        Assert.Equal(compute.GetProperty("aggregatesOnDevice").GetBoolean(), grpc.Compute.AggregatesOnDevice);
+        Assert.Equal(compute.GetProperty("modelOnDevice").GetBoolean(), grpc.Compute.ModelOnDevice);
+        Assert.Equal("", grpc.Compute.Fallback);
     }
 
     [Fact]
