@@ -5,15 +5,18 @@ namespace Biathlon.Engine.Compute;
 /// <param name="Backend">What runs: <see cref="ComputeBackend.Cpu"/>, <see cref="ComputeBackend.Cuda"/> or <see cref="ComputeBackend.GpuSimulator"/>; never <see cref="ComputeBackend.Auto"/>.</param>
 /// <param name="Device">The device, for example "CUDA NVIDIA H200 (139.8 GiB, budget 69.9 GiB)"; null on the CPU.</param>
 /// <param name="Reason">Why this backend: "forced", "found …" or why no device was usable.</param>
-/// <param name="AggregatesOnDevice">Whether sampled aggregates run on the device (their columns fit the memory budget).</param>
-/// <param name="ModelOnDevice">Whether the model runs on the device (its native program has kernels), or why not.</param>
-public sealed record ComputeInfo(ComputeBackend Requested, ComputeBackend Backend, string? Device, string Reason, bool AggregatesOnDevice, string ModelOnDevice)
+/// <param name="AggregatesOnDevice">Whether sampled aggregates run on the device.</param>
+/// <param name="Aggregates">Where the aggregates run, in words: "on the device", or "on the CPU (why)".</param>
+/// <param name="ModelOnDevice">Whether the model runs on the device, wholly or its leading steps.</param>
+/// <param name="Model">Where the model runs, in words: what of its program runs on the device, or "on the CPU (why)".</param>
+public sealed record ComputeInfo(
+    ComputeBackend Requested, ComputeBackend Backend, string? Device, string Reason, bool AggregatesOnDevice, string Aggregates, bool ModelOnDevice, string Model)
 {
-    /// <summary>One line for logs: "cuda on CUDA NVIDIA H200 (…): found a CUDA device; aggregates on device; model: tree ensemble kernel".</summary>
+    /// <summary>One line for logs: "cuda on CUDA NVIDIA H200 (…) (auto: found a CUDA device); aggregates on the device; model: …".</summary>
     public override string ToString() =>
         Backend == ComputeBackend.Cpu
             ? $"cpu ({Reason})"
-            : $"{Name(Backend)} on {Device} ({Reason}); aggregates {(AggregatesOnDevice ? "on the device" : "on the CPU")}; model: {ModelOnDevice}";
+            : $"{Name(Backend)} on {Device} ({Reason}); aggregates {Aggregates}; model: {Model}";
 
     /// <summary>The backend's lower-case name as configured: auto, cpu, cuda, gpuSimulator.</summary>
     public static string Name(ComputeBackend backend) => backend switch

@@ -83,6 +83,11 @@ internal sealed class DeviceAggregates : IDisposable
             reason = $"the device memory budget refused the queries' columns: {e.Message}";
             return null;
         }
+        catch
+        {
+            store.Dispose(); // a device error: the caller falls back; nothing stays reserved
+            throw;
+        }
     }
 
     public void Enter() => _batcher.Enter();

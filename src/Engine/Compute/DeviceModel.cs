@@ -33,7 +33,7 @@ internal sealed class DeviceModel : IDisposable
         };
     }
 
-    /// <summary>What runs where, for logs and <see cref="ComputeInfo.ModelOnDevice"/>.</summary>
+    /// <summary>What runs where, for logs and <see cref="ComputeInfo.Model"/>.</summary>
     public string Summary => _program.Summary;
 
     /// <summary>False once the program or the device failed: requests then evaluate on the CPU.</summary>

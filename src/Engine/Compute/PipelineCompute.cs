@@ -40,7 +40,7 @@ internal sealed partial class PipelineCompute : IDisposable
     public string Reason { get; }
 
     /// <summary>The choice and what of the pipeline runs on the device, as reported.</summary>
-    public ComputeInfo Info => new(Requested, Backend, _device?.Describe(), Reason, AggregatesOnDevice, ModelOnDevice);
+    public ComputeInfo Info => new(Requested, Backend, _device?.Describe(), Reason, Aggregates is not null, _aggregates, Model is not null, _model);
 
     /// <summary>The device, or null on the CPU.</summary>
     public ComputeDevice? Device => _device;
@@ -107,11 +107,11 @@ internal sealed partial class PipelineCompute : IDisposable
         }
     }
 
-    /// <summary>True when the pipeline's sampled aggregates run on the device.</summary>
-    public bool AggregatesOnDevice { get; private set; }
+    /// <summary>Where the aggregates run, in words (<see cref="ComputeInfo.Aggregates"/>).</summary>
+    private string _aggregates = "on the CPU";
 
-    /// <summary>Whether the model runs on the device, or why not.</summary>
-    public string ModelOnDevice { get; private set; } = "on the CPU";
+    /// <summary>Where the model runs, in words (<see cref="ComputeInfo.Model"/>).</summary>
+    private string _model = "on the CPU";
 
     /// <summary>
     /// Puts the pipeline's work on the device: uploads the columns its queries read and the model's native program.
@@ -124,30 +124,44 @@ internal sealed partial class PipelineCompute : IDisposable
             return;
         }
 
-        progress?.Report($"uploading the queries' columns to {_device.Describe()}");
-        Aggregates = DeviceAggregates.TryCreate(_device, queries, this, batchWait, _pipeline, out var refused);
-        AggregatesOnDevice = Aggregates is not null;
-        if (Aggregates is null)
+        if (_device.Failure is { } failure)
         {
-            AggregatesReason = refused;
+            // Another engine lost the shared device since this one chose it: nothing is uploaded to it.
+            _aggregates = _model = $"on the CPU (the device failed earlier: {failure.GetType().Name}: {failure.Message})";
+            return;
+        }
+
+        progress?.Report($"uploading the queries' columns to {_device.Describe()}");
+        try
+        {
+            Aggregates = DeviceAggregates.TryCreate(_device, queries, this, batchWait, _pipeline, out var refused);
+            _aggregates = Aggregates is null ? $"on the CPU ({refused})" : "on the device";
+        }
+#pragma warning disable CA1031 // a device error at load leaves the aggregates on the CPU (counted and logged), never a failed load
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _aggregates = $"on the CPU ({Fallback("aggregates", e)})";
         }
 
         if (model?.Model is Models.Native.NativeModel native)
         {
-            var program = Models.Gpu.GpuModelProgram.TryCompile(native, _device, out var why);
-            if (program is null)
+            try
             {
-                ModelOnDevice = $"on the CPU ({why})";
+                var program = Models.Gpu.GpuModelProgram.TryCompile(native, _device, out var why);
+                Model = program is null ? null : new DeviceModel(program, this, batchWait, _pipeline);
+                _model = program?.Summary ?? $"on the CPU ({why})";
             }
-            else
+#pragma warning disable CA1031 // as above, for the model's arrays
+            catch (Exception e)
+#pragma warning restore CA1031
             {
-                Model = new DeviceModel(program, this, batchWait, _pipeline);
-                ModelOnDevice = program.Summary;
+                _model = $"on the CPU ({Fallback("model", e)})";
             }
         }
         else if (model?.Model is Models.OnnxModel onnx)
         {
-            ModelOnDevice = onnx.ExecutionProvider == "CUDA"
+            _model = onnx.ExecutionProvider == "CUDA"
                 ? "ONNX Runtime's CUDA execution provider"
                 : $"on the CPU: ONNX Runtime's {onnx.ExecutionProvider} (the device kernels cover the native evaluator's trees, linear models and MLPs)";
         }
@@ -158,9 +172,6 @@ internal sealed partial class PipelineCompute : IDisposable
 
     /// <summary>The aggregates on the device, or null.</summary>
     public DeviceAggregates? Aggregates { get; private set; }
-
-    /// <summary>Why the aggregates are not on the device (a device was chosen but the budget refused their columns), or null.</summary>
-    public string? AggregatesReason { get; private set; }
 
     /// <summary>Counts a request as a possible joiner of device launches until <see cref="ExitRequest"/>.</summary>
     public void EnterRequest()

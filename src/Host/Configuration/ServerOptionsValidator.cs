@@ -29,6 +29,10 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Check(l.MaxDeadlineMs >= l.DefaultDeadlineMs, "Limits:MaxDeadlineMs", "must be at least Limits:DefaultDeadlineMs");
         Check(l.MaxConcurrency > 0, "Limits:MaxConcurrency", "must be above 0");
         Check(l.QueueLength >= 0, "Limits:QueueLength", "must not be negative");
+        var c = options.Compute;
+        Check(Enum.IsDefined(c.Backend), "Compute:Backend", "must be auto, cpu, cuda or gpuSimulator");
+        Check(c.BatchWaitMicroseconds is >= 0 and <= 10_000, "Compute:BatchWaitMicroseconds", "must lie between 0 and 10,000");
+        Check(c.DeviceMemoryBudgetMiB is >= 0 and <= 1L << 30, "Compute:DeviceMemoryBudgetMiB", "must lie between 0 (half the device) and 1,073,741,824");
         foreach (var (pipeline, shadow) in options.Shadows)
         {
             Check(shadow.Share is >= 0 and <= 1, $"Shadows:{pipeline}:Share", "must lie between 0 and 1");

@@ -24,7 +24,9 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
         using var gpu = await Load(new EngineOptions { Compute = ComputeBackend.GpuSimulator });
         Assert.Equal(ComputeBackend.GpuSimulator, gpu.Compute.Backend);
         Assert.True(gpu.Compute.AggregatesOnDevice, gpu.Compute.ToString());
-        Assert.Contains("tree ensemble on the device", gpu.Compute.ModelOnDevice, StringComparison.Ordinal);
+        Assert.True(gpu.Compute.ModelOnDevice);
+        Assert.Equal("on the device", gpu.Compute.Aggregates);
+        Assert.Contains("tree ensemble on the device", gpu.Compute.Model, StringComparison.Ordinal);
 
         foreach (var flight in pipeline.Test.Take(4))
         {
@@ -72,7 +74,8 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
     {
         using var gpu = await Load(new EngineOptions { Compute = ComputeBackend.GpuSimulator, DeviceMemoryBudget = 64 << 10 });
         Assert.False(gpu.Compute.AggregatesOnDevice);
-        Assert.Contains("budget", gpu.Compute.ModelOnDevice + gpu.Compute, StringComparison.Ordinal);
+        Assert.StartsWith("on the CPU (the device memory budget refused the queries' columns", gpu.Compute.Aggregates, StringComparison.Ordinal);
+        Assert.Contains(gpu.Compute.Aggregates, gpu.Compute.ToString(), StringComparison.Ordinal);
 
         var request = pipeline.Test[1].ToRequest();
         var result = gpu.Predict(request, s_sampled);
@@ -106,6 +109,27 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
         var warning = Assert.Single(log.Entries, e => e.Level == LogLevel.Warning);
         Assert.Contains("fell back to the CPU", warning.Message, StringComparison.Ordinal);
         Assert.Contains(log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("compute backend gpuSimulator", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_device_that_failed_before_the_pipeline_loads_leaves_its_work_on_the_cpu_instead_of_failing_the_load()
+    {
+        // A budget of its own: this test's simulated device is not shared with any other engine.
+        var options = new EngineOptions { Compute = ComputeBackend.GpuSimulator, DeviceMemoryBudget = (3L << 30) + 1 };
+        using var compute = PipelineCompute.Create("flight-delay", options);
+        compute.Device!.MarkFailed(new InvalidOperationException("device lost")); // as another pipeline's fallback would
+
+        compute.Attach(pipeline.Engine.Pipeline.Queries, pipeline.Engine.Pipeline.Model, options.ComputeBatchWait, progress: null);
+
+        var info = compute.Info;
+        Assert.False(info.AggregatesOnDevice, info.ToString());
+        Assert.False(info.ModelOnDevice);
+        Assert.Equal("on the CPU (the device failed earlier: InvalidOperationException: device lost)", info.Aggregates);
+        Assert.Equal(info.Aggregates, info.Model);
+        Assert.Equal(0, compute.Device.Memory.Used); // nothing was uploaded
+        Assert.False(compute.DeviceUsable);
+        Assert.Null(compute.Aggregates);
+        Assert.Null(compute.Model);
     }
 
     [SkippableFact]

@@ -17,12 +17,17 @@ public sealed class ConfigurationTests
             "--Biathlon:Limits:MaxTau=1.5",
             "--Biathlon:Limits:QueueLength=-1",
             "--Biathlon:DrainDelaySeconds=-3",
+            "--Biathlon:Compute:BatchWaitMicroseconds=20000",
+            "--Biathlon:Compute:DeviceMemoryBudgetMiB=-1",
             $"--Biathlon:Shadows:{TestPipelines.Sensor}:Share=2",
             $"--Biathlon:Shadows:{TestPipelines.Sensor}:Folder={stage.PathOf(TestPipelines.Sensor)}",
         ], readyTimeout: TimeSpan.FromSeconds(30)));
         Assert.Contains("Biathlon:Limits:MaxTau", e.Message, StringComparison.Ordinal);
         Assert.Contains("Biathlon:Limits:QueueLength", e.Message, StringComparison.Ordinal);
         Assert.Contains("Biathlon:DrainDelaySeconds", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Biathlon:Compute:BatchWaitMicroseconds", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Biathlon:Compute:DeviceMemoryBudgetMiB", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Biathlon:Compute:Backend", e.Message, StringComparison.Ordinal);
         Assert.Contains($"Biathlon:Shadows:{TestPipelines.Sensor}:Share", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Biathlon:Limits:MinTau", e.Message, StringComparison.Ordinal);
     }
