@@ -41,9 +41,6 @@ internal sealed class LaunchBatcher<TItem>
     /// <summary>Items at which a batch launches without waiting.</summary>
     public int MaxItems { get; }
 
-    /// <summary>Requests now able to submit (entered and not yet exited).</summary>
-    public int Participants => Volatile.Read(ref _participants);
-
     /// <summary>Called when a launch ran: the number of items it held (for the batch-size metric).</summary>
     public Action<int>? Launched { get; init; }
 

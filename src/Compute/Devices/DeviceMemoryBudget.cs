@@ -8,16 +8,12 @@ namespace Biathlon.Compute.Devices;
 internal sealed class DeviceMemoryBudget(long limit)
 {
     private long _used;
-    private long _peak;
 
     /// <summary>Bytes this engine may hold on the device.</summary>
     public long Limit { get; } = limit;
 
     /// <summary>Bytes held now.</summary>
     public long Used => Interlocked.Read(ref _used);
-
-    /// <summary>The most ever held at once.</summary>
-    public long Peak => Interlocked.Read(ref _peak);
 
     /// <summary>Reserves <paramref name="bytes"/>, or throws <see cref="DeviceMemoryException"/> when the limit would be passed.</summary>
     public void Reserve(long bytes)
@@ -34,7 +30,6 @@ internal sealed class DeviceMemoryBudget(long limit)
 
             if (Interlocked.CompareExchange(ref _used, next, used) == used)
             {
-                UpdatePeak(next);
                 return;
             }
         }
@@ -45,21 +40,6 @@ internal sealed class DeviceMemoryBudget(long limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         Interlocked.Add(ref _used, -bytes);
-    }
-
-    private void UpdatePeak(long value)
-    {
-        var peak = Interlocked.Read(ref _peak);
-        while (value > peak)
-        {
-            var seen = Interlocked.CompareExchange(ref _peak, value, peak);
-            if (seen == peak)
-            {
-                return;
-            }
-
-            peak = seen;
-        }
     }
 }
 

@@ -36,9 +36,6 @@ internal sealed class DeviceAggregates : IDisposable
         };
     }
 
-    /// <summary>Doubles the pipeline holds on the device.</summary>
-    public long ResidentValues => _store.Length;
-
     /// <summary>
     /// Uploads the columns <paramref name="queries"/> aggregate, or returns null with the reason when the device memory
     /// budget refuses them (the pipeline's aggregates then run on the CPU).

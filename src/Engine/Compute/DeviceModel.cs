@@ -39,9 +39,6 @@ internal sealed class DeviceModel : IDisposable
     /// <summary>False once the program or the device failed: requests then evaluate on the CPU.</summary>
     public bool UsesDevice => _program.UsesDevice;
 
-    /// <summary>The program (benchmarks and tests).</summary>
-    public GpuModelProgram Program => _program;
-
     public void Enter() => _batcher.Enter();
 
     public void Exit() => _batcher.Exit();
