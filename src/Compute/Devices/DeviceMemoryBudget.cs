@@ -45,7 +45,4 @@ internal sealed class DeviceMemoryBudget(long limit)
 
 /// <summary>An allocation the device-memory budget refused: the work runs on the CPU instead.</summary>
 internal sealed class DeviceMemoryException(long requested, long used, long limit)
-    : Exception($"Device memory budget exceeded: {requested:N0} bytes requested with {used:N0} of {limit:N0} in use.")
-{
-    public long Requested { get; } = requested;
-}
+    : Exception($"Device memory budget exceeded: {requested:N0} bytes requested with {used:N0} of {limit:N0} in use.");
