@@ -87,6 +87,46 @@ public sealed class BiathlonEngine : IDisposable
     public PredictionResult PredictExact(IReadOnlyDictionary<string, object?> request, CancellationToken cancellationToken = default) =>
         Run(request, null, exact: true, cancellationToken);
 
+    /// <summary>
+    /// <see cref="Predict"/> without blocking a thread while a remote store answers: each round's fetch is awaited.
+    /// For in-process tables it completes synchronously, with the same result.
+    /// </summary>
+    public ValueTask<PredictionResult> PredictAsync(IReadOnlyDictionary<string, object?> request, PredictOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunAsync(request, options, exact: false, cancellationToken);
+
+    /// <summary><see cref="PredictExact"/> without blocking a thread while a remote store answers.</summary>
+    public ValueTask<PredictionResult> PredictExactAsync(IReadOnlyDictionary<string, object?> request, CancellationToken cancellationToken = default) =>
+        RunAsync(request, null, exact: true, cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="rows"/> (column name → value) to the pipeline's Redis table <paramref name="table"/>,
+    /// once per <paramref name="batchId"/> (a retried batch is acknowledged, not counted twice). This engine serves
+    /// them from its next request; other servers within the store's cache TTL. Throws <see cref="Sampling.Errors.QueryException"/>
+    /// for a table that is not a Redis table of this pipeline, <see cref="Sampling.Errors.SchemaException"/> naming the
+    /// row and column of a value that does not fit, <see cref="Sampling.Errors.StoreUnavailableException"/> when
+    /// Redis does not answer (retry with the same batch id).
+    /// </summary>
+    public async Task<Biathlon.Redis.AppendResult> AppendAsync(
+        string table, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows, string batchId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ObjectDisposedException.ThrowIf(!TryBeginUse(), this);
+        try
+        {
+            if (!_pipeline.Tables.TryGetValue(table, out var stored) || _pipeline.RedisStore is not { } store || !stored.IsRemote)
+            {
+                throw new Sampling.Errors.QueryException("table",
+                    $"Pipeline '{_pipeline.Definition.Name}' has no Redis table '{table}' (appends go to tables with \"store\": \"redis\").");
+            }
+
+            return await store.AppendAsync(stored, rows, batchId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndUse();
+        }
+    }
+
     /// <summary>True once <see cref="Dispose"/> was called (requests already running may still be finishing).</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -131,6 +171,13 @@ public sealed class BiathlonEngine : IDisposable
 
     private PredictionResult Run(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
+        // In-process tables complete synchronously; a remote store's fetches are waited for here.
+        var pending = RunAsync(request, options, exact, cancellationToken);
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private async ValueTask<PredictionResult> RunAsync(IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    {
         // The tables are read through raw pointers into memory-mapped files: they must outlive every running request.
         ObjectDisposedException.ThrowIf(!TryBeginUse(), this);
         try
@@ -143,7 +190,7 @@ public sealed class BiathlonEngine : IDisposable
             PredictionResult result;
             try
             {
-                result = _loop.Run(context, request, options, exact, cancellationToken);
+                result = await _loop.RunAsync(context, request, options, exact, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

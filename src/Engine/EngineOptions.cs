@@ -50,6 +50,13 @@ public sealed record EngineOptions
 
     /// <summary>Receives the compute backend chosen at load (information) and GPU fallbacks (warnings); none by default.</summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// The Redis store that tables with <c>"store": "redis"</c> are served from. When null, the environment variable
+    /// <c>BIATHLON_REDIS</c> gives its configuration string (with default store options); a pipeline with a Redis table
+    /// and neither fails to load, naming the table.
+    /// </summary>
+    public Biathlon.Redis.RedisStoreOptions? Redis { get; init; }
 }
 
 /// <summary>Per-call options of <see cref="BiathlonEngine.Predict"/>.</summary>

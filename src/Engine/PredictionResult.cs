@@ -113,6 +113,9 @@ public sealed class PredictionResult
 
     /// <summary>Where this prediction's sampled aggregates and model ran, and any fallback from the device to the CPU.</summary>
     public Compute.ComputeUse Compute { get; init; }
+
+    /// <summary>What this prediction fetched from a remote store: values, bytes, cache hits and time waited (nothing for in-process tables).</summary>
+    public StoreUse Store { get; init; } = StoreUse.InProcess;
 }
 
 /// <summary>One round of a prediction: partitions read per query so far (in query order) and the confidence achieved (NaN when the round did not propagate; 1 when every query was exact).</summary>

@@ -132,16 +132,24 @@ internal sealed partial class PipelineCompute : IDisposable
         }
 
         progress?.Report($"uploading the queries' columns to {_device.Describe()}");
-        try
+        if (Array.Find(queries, q => q.Table.IsRemote) is { } remote)
         {
-            Aggregates = DeviceAggregates.TryCreate(_device, queries, this, batchWait, _pipeline, out var refused);
-            _aggregates = Aggregates is null ? $"on the CPU ({refused})" : "on the device";
+            // The rows of a remote table arrive per round from the store; the device holds uploaded columns only.
+            _aggregates = $"on the CPU (table '{remote.Table.Name}' is served from a remote store)";
         }
-#pragma warning disable CA1031 // a device error at load leaves the aggregates on the CPU (counted and logged), never a failed load
-        catch (Exception e)
-#pragma warning restore CA1031
+        else
         {
-            _aggregates = $"on the CPU ({Fallback("aggregates", e)})";
+            try
+            {
+                Aggregates = DeviceAggregates.TryCreate(_device, queries, this, batchWait, _pipeline, out var refused);
+                _aggregates = Aggregates is null ? $"on the CPU ({refused})" : "on the device";
+            }
+#pragma warning disable CA1031 // a device error at load leaves the aggregates on the CPU (counted and logged), never a failed load
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _aggregates = $"on the CPU ({Fallback("aggregates", e)})";
+            }
         }
 
         if (model?.Model is Models.Native.NativeModel native)

@@ -152,17 +152,31 @@ internal sealed class CompiledQuery
         return predicate;
     }
 
-    /// <summary>Rows in the predicate's ranges over all partitions and the census (before filters): 2 binary searches per partition.</summary>
+    /// <summary>
+    /// Rows in the predicate's ranges over all partitions and the census (before filters): exact for an in-process
+    /// table (2 binary searches per partition), from the local index for a remote one (no network).
+    /// </summary>
     public long EstimateRows(BoundPredicate predicate)
     {
-        long rows = 0;
         var stored = Layout.PartitionCount + (Layout.HasCensus ? 1 : 0);
-        for (var p = 0; p < stored; p++)
+        if (!Layout.IsRemote)
         {
-            rows += Layout.FindRange(predicate, p).Length;
+            long rows = 0;
+            for (var p = 0; p < stored; p++)
+            {
+                rows += Layout.FindRange(predicate, p).Length;
+            }
+
+            return rows;
         }
 
-        return rows;
+        double estimated = 0;
+        for (var p = 0; p < stored; p++)
+        {
+            estimated += Layout.EstimateRows(predicate, p);
+        }
+
+        return (long)Math.Round(estimated);
     }
 
     /// <summary>

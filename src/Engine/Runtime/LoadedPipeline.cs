@@ -36,6 +36,16 @@ internal sealed class LoadedPipeline : IDisposable
         }
 
         RequestInputs = new RequestInputs(definition);
+        var sources = new List<Sampling.Sources.PartitionSource>();
+        foreach (var query in queries)
+        {
+            if (query.Table.Source is { } source && !sources.Contains(source))
+            {
+                sources.Add(source);
+            }
+        }
+
+        RemoteSources = [.. sources];
         var planner = definition.Planner;
         EstimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport);
         PropagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples);
@@ -60,6 +70,12 @@ internal sealed class LoadedPipeline : IDisposable
             CalibrateModelCosts(model.Model);
         }
     }
+
+    /// <summary>The Redis store the pipeline's Redis tables were opened from; null when it has none.</summary>
+    public Biathlon.Redis.RedisTableStore? RedisStore { get; init; }
+
+    /// <summary>The stores the remote tables' rows come from (empty when every table is in process).</summary>
+    public Sampling.Sources.PartitionSource[] RemoteSources { get; }
 
     /// <summary>The validated spec.</summary>
     public PipelineDefinition Definition { get; }

@@ -44,6 +44,7 @@ internal static class PipelineLoader
         var queries = new CompiledQuery[definition.Queries.Count];
         LoadedModel? model = null;
         PipelineCompute? compute = null;
+        Redis.RedisTableStore? redis = null;
         try
         {
             foreach (var table in definition.Tables)
@@ -52,6 +53,17 @@ internal static class PipelineLoader
                 if (layouts.Count == 0)
                 {
                     continue; // no query reads it
+                }
+
+                if (table.Store == TableStoreKind.Redis)
+                {
+                    redis ??= await ConnectRedisAsync(definition, table, options, cancellationToken).ConfigureAwait(false);
+                    options.Progress?.Report($"table '{table.Name}': opening it in {redis.Options.Configuration}");
+                    var opened = await redis.OpenTableAsync(table.Name, cancellationToken).ConfigureAwait(false);
+                    tables[table.Name] = opened;
+                    CheckStoredTable(definition, table, opened, layouts);
+                    keyValues[table.Name] = StoredKeyValues(opened, KeyValueColumnsFor(definition, table.Name));
+                    continue;
                 }
 
                 try
@@ -111,7 +123,7 @@ internal static class PipelineLoader
 
             compute ??= PipelineCompute.Create(definition.Name, options);
             compute.Attach(queries, model, options.ComputeBatchWait, options.Progress);
-            var loaded = new LoadedPipeline(definition, tables, queries, model, delta, compute);
+            var loaded = new LoadedPipeline(definition, tables, queries, model, delta, compute) { RedisStore = redis };
             compute.LogChoice(compute.Info);
             options.Progress?.Report($"compute backend: {compute.Info}");
             return loaded;
@@ -127,6 +139,108 @@ internal static class PipelineLoader
 
             throw;
         }
+    }
+
+    /// <summary>The Redis store a pipeline's Redis tables come from: the engine options', else BIATHLON_REDIS's.</summary>
+    internal static async Task<Redis.RedisTableStore> ConnectRedisAsync(
+        PipelineDefinition definition, TableDefinition table, EngineOptions options, CancellationToken cancellationToken)
+    {
+        var settings = options.Redis;
+        if (settings is null && Environment.GetEnvironmentVariable(RedisEnvironmentVariable) is { Length: > 0 } configuration)
+        {
+            settings = new Redis.RedisStoreOptions { Configuration = configuration };
+        }
+
+        if (settings is null)
+        {
+            throw new PipelineSpecException(definition.SpecFile, $"{table.JsonPath}.store",
+                $"is \"redis\" but no Redis store is configured: set EngineOptions.Redis (the server's Biathlon:Store:Redis:Configuration) or the {RedisEnvironmentVariable} environment variable.");
+        }
+
+        try
+        {
+            return await Redis.RedisTableStore.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigurationException e)
+        {
+            throw new PipelineSpecException(definition.SpecFile, $"{table.JsonPath}.store", $"the Redis store cannot be used: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The environment variable that names the Redis store when <see cref="EngineOptions.Redis"/> does not.</summary>
+    public const string RedisEnvironmentVariable = "BIATHLON_REDIS";
+
+    /// <summary>A stored table must match the spec: its partitions, time column and the layouts the queries need.</summary>
+    private static void CheckStoredTable(PipelineDefinition definition, TableDefinition table, PartitionedTable stored, List<LayoutSpec> layouts)
+    {
+        var reload = $"upload it again with this pipeline (Biathlon.Host load-store {definition.Folder}).";
+        if (stored.Partitions != table.Partitions || stored.TimeColumn != table.TimeColumn || stored.Seed != table.Seed)
+        {
+            throw new PipelineSpecException(definition.SpecFile, $"{table.JsonPath}.store",
+                $"the table '{table.Name}' stored in Redis has {stored.Partitions} partitions, seed {stored.Seed} and time column '{stored.TimeColumn}', but the spec asks for {table.Partitions}, {table.Seed} and '{table.TimeColumn}': {reload}");
+        }
+
+        foreach (var layout in layouts)
+        {
+            try
+            {
+                stored.FindLayout(layout.KeyColumns);
+            }
+            catch (QueryException e)
+            {
+                throw new PipelineSpecException(definition.SpecFile, $"{table.JsonPath}.store", $"{e.Message} The queries need it: {reload}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The value sets of a stored table's multi-key columns (<see cref="KeyValues"/>), from its layouts' group keys:
+    /// every value a key column holds is part of some group.
+    /// </summary>
+    private static Dictionary<string, long[]> StoredKeyValues(PartitionedTable table, List<string> columns)
+    {
+        var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            if (table.Schema.Column(column).Type == Sampling.Schema.ColumnType.String)
+            {
+                continue;
+            }
+
+            var values = new HashSet<long>();
+            foreach (var layout in table.Layouts)
+            {
+                var k = IndexOf(layout.KeyColumns, column);
+                if (k < 0 || layout.RemoteIndex is not { } index)
+                {
+                    continue;
+                }
+
+                for (var g = 0; g < index.GroupCount; g++)
+                {
+                    values.Add(index.Key(g)[k]);
+                }
+            }
+
+            var sorted = values.ToArray();
+            Array.Sort(sorted);
+            result[column] = sorted;
+        }
+
+        return result;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static LoadedModel LoadModel(PipelineDefinition definition, IProgress<string>? progress, bool cudaExecutionProvider)
@@ -169,7 +283,7 @@ internal static class PipelineLoader
     /// The census columns of a table: the spec's, or, by default, every column its queries SUM, AVG, VAR or STD (the
     /// cache keeps the numeric ones); empty when the census is off.
     /// </summary>
-    private static IReadOnlyList<string> CensusColumnsFor(PipelineDefinition definition, TableDefinition table)
+    internal static IReadOnlyList<string> CensusColumnsFor(PipelineDefinition definition, TableDefinition table)
     {
         if (!table.Census.Enabled)
         {
@@ -202,10 +316,10 @@ internal static class PipelineLoader
     /// those a query keys on together with others, since a layout's groups are their combinations. The table cache
     /// keeps them for the non-string ones; a string column's dictionary and a single key's groups answer without them.
     /// </summary>
-    private static List<string> KeyValueColumnsFor(PipelineDefinition definition, string table) =>
+    internal static List<string> KeyValueColumnsFor(PipelineDefinition definition, string table) =>
         definition.Queries.Where(q => q.Table == table && q.Keys.Count > 1).SelectMany(q => q.Keys.Select(k => k.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
 
-    private static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)
+    internal static List<LayoutSpec> LayoutsFor(PipelineDefinition definition, string table)
     {
         var layouts = new List<LayoutSpec>();
         foreach (var query in definition.Queries.Where(q => q.Table == table))

@@ -45,6 +45,9 @@ internal sealed class RequestContext : IDisposable
     /// <summary>What of the request ran on the device (reset per request).</summary>
     public Compute.RequestComputeUse ComputeUse { get; } = new();
 
+    /// <summary>The round's widenings of remote cursors, fetched together, and the request's fetch totals (reused).</summary>
+    public Sampling.Sources.FetchBatch Fetch { get; } = new();
+
     /// <summary>The request's widening jobs for the device (reused).</summary>
     public Compute.AggregateLaunch AggregateLaunch { get; } = new();
 

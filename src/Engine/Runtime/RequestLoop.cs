@@ -17,15 +17,20 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
     private readonly LoadedPipeline _pipeline = pipeline;
     private readonly PipelineDefinition _definition = pipeline.Definition;
 
-    public PredictionResult Run(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves one request. Completes synchronously unless a table is remote: then each round awaits its one batched
+    /// fetch of the new partitions.
+    /// </summary>
+    public async ValueTask<PredictionResult> RunAsync(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
         // While the request runs, device launches may wait (a bounded time) for it to join them.
         var compute = _pipeline.Compute;
         context.ComputeUse.Reset();
+        context.Fetch.Reset();
         compute.EnterRequest();
         try
         {
-            return RunRounds(context, request, options, exact, cancellationToken);
+            return await RunRoundsAsync(context, request, options, exact, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -33,7 +38,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         }
     }
 
-    private PredictionResult RunRounds(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
+    private async ValueTask<PredictionResult> RunRoundsAsync(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         var model = _pipeline.Model
@@ -100,13 +105,20 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         {
             rounds++;
             var t0 = Stopwatch.GetTimestamp();
+            long fetchTicks = 0;
+            if (_pipeline.RemoteSources.Length > 0)
+            {
+                await FetchAsync(context, cancellationToken).ConfigureAwait(false);
+                fetchTicks = Stopwatch.GetTimestamp() - t0;
+            }
+
             if (_pipeline.Compute.Aggregates is { } device && _pipeline.Compute.DeviceUsable)
             {
                 WidenOnDevice(context, device);
             }
             else
             {
-                WidenOnCpu(context);
+                WidenOnCpu(context, fetchTicks);
             }
 
             FillFeatures(context);
@@ -213,6 +225,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
             Plan = plan,
             Partitions = _pipeline.Partitions,
             Compute = ComputeUse(context),
+            Store = StoreUse(context),
             Timings = new StageTimings(
                 Stopwatch.GetElapsedTime(0, samplingTicks),
                 Stopwatch.GetElapsedTime(0, propagationTicks),
@@ -221,19 +234,80 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         };
     }
 
-    /// <summary>Widens every query's cursor to its plan on the CPU, timing each for the cost statistics.</summary>
-    private void WidenOnCpu(RequestContext context)
+    /// <summary>
+    /// Widens every query's cursor to its plan on the CPU, timing each for the cost statistics. The round's fetch from
+    /// a remote store (<paramref name="fetchTicks"/>, one batch for all queries) is shared among the remote queries by
+    /// the rows each read, so the cost model sees what a remote row costs.
+    /// </summary>
+    private void WidenOnCpu(RequestContext context, long fetchTicks)
     {
-        for (var q = 0; q < _pipeline.Queries.Length; q++)
+        var queries = _pipeline.Queries.Length;
+        Span<long> rowsRead = queries <= 64 ? stackalloc long[queries] : new long[queries];
+        Span<long> ticks = queries <= 64 ? stackalloc long[queries] : new long[queries];
+        long remoteRows = 0;
+        for (var q = 0; q < queries; q++)
         {
             var cursor = context.Cursors[q];
             var rowsBefore = cursor.RowsScanned;
             var q0 = Stopwatch.GetTimestamp();
             cursor.WidenToPartitions(context.Plan[q]);
-            var elapsed = Stopwatch.GetTimestamp() - q0;
-            context.QueryTicks[q] += elapsed;
-            _pipeline.Costs.ObserveRows(q, cursor.RowsScanned - rowsBefore, Stopwatch.GetElapsedTime(0, elapsed).TotalSeconds);
+            ticks[q] = Stopwatch.GetTimestamp() - q0;
+            context.QueryTicks[q] += ticks[q];
+            rowsRead[q] = cursor.RowsScanned - rowsBefore;
+            remoteRows += _pipeline.Queries[q].Table.IsRemote ? rowsRead[q] : 0;
+            if (fetchTicks == 0)
+            {
+                _pipeline.Costs.ObserveRows(q, rowsRead[q], Stopwatch.GetElapsedTime(0, ticks[q]).TotalSeconds);
+            }
         }
+
+        if (fetchTicks == 0)
+        {
+            return;
+        }
+
+        for (var q = 0; q < queries; q++)
+        {
+            var share = _pipeline.Queries[q].Table.IsRemote && remoteRows > 0 ? (long)(fetchTicks * ((double)rowsRead[q] / remoteRows)) : 0;
+            context.QueryTicks[q] += share;
+            _pipeline.Costs.ObserveRows(q, rowsRead[q], Stopwatch.GetElapsedTime(0, ticks[q] + share).TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Brings every remote query's new partitions for this round, one batch per store: the census on a cursor's first
+    /// widening, then the partitions its plan adds. Nothing reaches a cursor unless the whole batch arrived intact.
+    /// </summary>
+    private async ValueTask FetchAsync(RequestContext context, CancellationToken cancellationToken)
+    {
+        var batch = context.Fetch;
+        foreach (var source in _pipeline.RemoteSources)
+        {
+            batch.Clear();
+            for (var q = 0; q < _pipeline.Queries.Length; q++)
+            {
+                if (ReferenceEquals(_pipeline.Queries[q].Table.Source, source))
+                {
+                    batch.Add(context.Cursors[q], context.Plan[q]);
+                }
+            }
+
+            await source.FetchAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+
+        batch.Clear();
+    }
+
+    /// <summary>What the request fetched from remote stores (nothing for in-process tables).</summary>
+    private StoreUse StoreUse(RequestContext context)
+    {
+        if (_pipeline.RemoteSources.Length == 0)
+        {
+            return Engine.StoreUse.InProcess;
+        }
+
+        var fetch = context.Fetch;
+        return new StoreUse(_pipeline.RemoteSources[0].Description, fetch.Values, fetch.Bytes, fetch.CacheHits, fetch.Elapsed);
     }
 
     /// <summary>

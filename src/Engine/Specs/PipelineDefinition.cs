@@ -127,6 +127,19 @@ public sealed record TableDefinition(string Name, string Source, string? TimeCol
 {
     /// <summary>The table's census stratum (default: on, over the columns its queries SUM, AVG, VAR or STD).</summary>
     public CensusDefinition Census { get; init; } = CensusDefinition.Auto;
+
+    /// <summary>Where the table's rows are served from (spec <c>"store"</c>): in process (the default) or a Redis store named by <see cref="EngineOptions.Redis"/>.</summary>
+    public TableStoreKind Store { get; init; } = TableStoreKind.Memory;
+}
+
+/// <summary>Where a pipeline table's rows live while serving.</summary>
+public enum TableStoreKind
+{
+    /// <summary>In the serving process: built from the source file (and cached as Arrow IPC beside the pipeline).</summary>
+    Memory,
+
+    /// <summary>In Redis or Redis Cluster, uploaded beforehand by the bulk loader; servers keep only an index and fetch rows per round.</summary>
+    Redis,
 }
 
 /// <summary>

@@ -191,9 +191,16 @@ public static class PipelineSpecLoader
                     throw Fail($"{path}.partitions", $"must lie in [1, 65536] (got {table.Partitions}).");
                 }
 
+                var store = table.Store switch
+                {
+                    null or "memory" => TableStoreKind.Memory,
+                    "redis" => TableStoreKind.Redis,
+                    _ => throw Fail($"{path}.store", $"must be \"memory\" or \"redis\" (got \"{table.Store}\"); the Redis connection comes from the engine's configuration, never the spec."),
+                };
                 result.Add(new TableDefinition(tableName, source, table.TimeColumn, table.Partitions ?? 100, table.Seed ?? 0, path)
                 {
                     Census = Census(table.Census, $"{path}.census"),
+                    Store = store,
                 });
             }
 

@@ -42,6 +42,8 @@ internal sealed class TableJson
     public ulong? Seed { get; set; }
 
     public CensusJson? Census { get; set; }
+
+    public string? Store { get; set; }
 }
 
 internal sealed class CensusJson

@@ -47,6 +47,9 @@ public sealed class SampleCursor : IDisposable
     // A widening handed to a compute backend (TryPlanWidening) and not yet merged (CompleteWidening).
     private readonly WideningPlan _plan = new();
 
+    // A remote layout's rows, per partition (the census last), handed over by a partition source before a widening.
+    private readonly LayoutPartition?[]? _fetched;
+
     internal SampleCursor(
         Layout layout, BoundPredicate predicate, IReadOnlyList<AggregateSpec> aggregates, EstimatorOptions options, PartitionOrder order)
     {
@@ -128,6 +131,7 @@ public sealed class SampleCursor : IDisposable
         _comoments = new CoMomentState[_pairs.Length];
         _estimates = new FeatureEstimate[_aggregates.Length];
         _estimatedAt = new long[_aggregates.Length];
+        _fetched = layout.IsRemote ? new LayoutPartition?[layout.PartitionCount + 1] : null;
     }
 
     /// <summary>The aggregates, in the order given.</summary>
@@ -189,6 +193,44 @@ public sealed class SampleCursor : IDisposable
         }
 
         Array.Clear(_comoments);
+        if (_fetched is not null)
+        {
+            Array.Clear(_fetched);
+        }
+    }
+
+    /// <summary>
+    /// The partitions a widening to <paramref name="partitions"/> will read, appended to <paramref name="slots"/>: the
+    /// census (as partition P) on the first widening of a layout that has one, then the new partitions of the order.
+    /// A partition source fetches exactly these for a remote layout.
+    /// </summary>
+    internal void ListPending(int partitions, List<int> slots)
+    {
+        CheckPartitions(partitions);
+        var total = _layout.PartitionCount;
+        if (PartitionsRead == 0 && _layout.HasCensus)
+        {
+            slots.Add(total);
+        }
+
+        for (var k = PartitionsRead; k < partitions; k++)
+        {
+            slots.Add(Order.PartitionAt(k, total));
+        }
+    }
+
+    /// <summary>
+    /// Hands the cursor the rows of its group in partition <paramref name="partition"/> (P: the census), sorted by time,
+    /// as a partition source fetched them; the next widening reads them once and lets them go.
+    /// </summary>
+    internal void Provide(int partition, LayoutPartition rows)
+    {
+        if (_fetched is null)
+        {
+            throw new InvalidOperationException($"Layout '{_layout.Name}' is in process: its cursors read partitions directly.");
+        }
+
+        _fetched[partition] = rows;
     }
 
     /// <summary>
@@ -260,7 +302,7 @@ public sealed class SampleCursor : IDisposable
         ArgumentNullException.ThrowIfNull(jobs);
         CheckPartitions(partitions);
         _plan.Clear();
-        if (_predicate.HasFilters)
+        if (_predicate.HasFilters || _layout.IsRemote)
         {
             return false;
         }
@@ -723,13 +765,27 @@ public sealed class SampleCursor : IDisposable
     /// <summary>Reads the predicate's rows of partition <paramref name="p"/> into <paramref name="target"/> (the census into its own state).</summary>
     private void ReadPartition(int p, double[]? buffer, ColumnAccumulator[] target, bool census)
     {
-        var range = _layout.FindRange(_predicate, p);
+        LayoutPartition partition;
+        RowRange range;
+        if (_fetched is not null)
+        {
+            // A remote layout: the source fetched this group's rows of the partition; no fetch means a caller bug,
+            // never an empty partition (which is fetched as zero rows).
+            partition = _fetched[p] ?? throw new InvalidOperationException(
+                $"Partition {p} of layout '{_layout.Name}' of table '{_layout.Table.Name}' was not fetched before the widening that reads it.");
+            _fetched[p] = null;
+            range = _predicate.GroupId < 0 ? default : _layout.WindowRange(partition, _predicate);
+        }
+        else
+        {
+            range = _layout.FindRange(_predicate, p);
+            partition = _layout.Partition(p);
+        }
+
         if (range.IsEmpty)
         {
             return;
         }
-
-        var partition = _layout.Partition(p);
         RowsScanned += range.Length;
         var matchedBefore = RowsMatched;
         if (_predicate.HasFilters)

@@ -4,17 +4,22 @@ using Biathlon.Sampling.Errors;
 using Biathlon.Sampling.Estimators;
 using Biathlon.Sampling.Queries;
 using Biathlon.Sampling.Schema;
+using Biathlon.Sampling.Sources;
 
 namespace Biathlon.Sampling.Layouts;
 
 /// <summary>
 /// One physical order of a table's rows: partition by partition, sorted by (group key columns, time). A predicate on
-/// the key columns and a time window is one binary-searched row range per partition. Immutable and thread-safe.
+/// the key columns and a time window is one binary-searched row range per partition. Immutable and thread-safe. The rows
+/// of a layout in a remote store (<see cref="IsRemote"/>) are not here: a local index sizes its queries, and cursors
+/// read rows a <see cref="PartitionSource"/> fetched for them.
 /// </summary>
 public sealed class Layout
 {
     private readonly int[] _keyOrdinals;
-    private readonly PartitionRangeIndex _ranges;
+    private readonly PartitionRangeIndex? _ranges;
+    private readonly long _rowCount;
+    private volatile RemoteLayoutIndex? _remote;
 
     internal Layout(PartitionedTable table, string name, int[] keyOrdinals, GroupIndex groups, LayoutPartition[] partitions)
     {
@@ -36,8 +41,26 @@ public sealed class Layout
             rows += part.RowCount;
         }
 
-        RowCount = rows;
+        _rowCount = rows;
         _ranges = new PartitionRangeIndex(partitions, groups.Count, groups.Width > 0, table.TimeOrdinal, rows);
+    }
+
+    /// <summary>A layout whose rows live in a remote store, described by <paramref name="index"/>.</summary>
+    internal Layout(PartitionedTable table, string name, int[] keyOrdinals, RemoteLayoutIndex index)
+    {
+        Table = table;
+        Name = name;
+        _keyOrdinals = keyOrdinals;
+        Groups = new GroupIndex([], keyOrdinals.Length);
+        Parts = [];
+        var keys = new string[keyOrdinals.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = table.Schema[keyOrdinals[i]].Name;
+        }
+
+        KeyColumns = keys;
+        _remote = index;
     }
 
     /// <summary>The table this layout orders.</summary>
@@ -53,13 +76,19 @@ public sealed class Layout
     public int PartitionCount => Table.Partitions;
 
     /// <summary>True when the table has a census stratum: stored as partition <see cref="PartitionCount"/>, read in full by every cursor.</summary>
-    public bool HasCensus => Parts.Length > Table.Partitions;
+    public bool HasCensus => _remote is { } remote ? remote.HasCensus : Parts.Length > Table.Partitions;
 
     /// <summary>Number of distinct key tuples.</summary>
-    public int GroupCount => Groups.Count;
+    public int GroupCount => _remote?.GroupCount ?? Groups.Count;
 
-    /// <summary>Total rows stored.</summary>
-    public long RowCount { get; }
+    /// <summary>Total rows stored (for a remote layout: as its local index knows them).</summary>
+    public long RowCount => _remote?.RowCount ?? _rowCount;
+
+    /// <summary>True when the rows live in a remote store; cursors then read rows fetched for them.</summary>
+    public bool IsRemote => _remote is not null;
+
+    /// <summary>The local index of a remote layout (its latest snapshot); null for an in-process layout.</summary>
+    internal RemoteLayoutIndex? RemoteIndex => _remote;
 
     internal ReadOnlySpan<int> KeyOrdinals => _keyOrdinals;
 
@@ -68,7 +97,21 @@ public sealed class Layout
     internal LayoutPartition[] Parts { get; }
 
     /// <summary>Rows stored in partition <paramref name="partition"/>.</summary>
-    public int PartitionRowCount(int partition) => Parts[partition].RowCount;
+    public int PartitionRowCount(int partition) => _remote is { } remote ? (int)remote.SlotRows(partition) : Parts[partition].RowCount;
+
+    /// <summary>Publishes a newer snapshot of a remote layout's index (appends arrived); requests bound earlier keep their group ids.</summary>
+    internal void UpdateIndex(RemoteLayoutIndex index)
+    {
+        if (_remote is null)
+        {
+            throw new InvalidOperationException($"Layout '{Name}' of table '{Table.Name}' is in process; it has no remote index.");
+        }
+
+        _remote = index;
+    }
+
+    /// <summary>The group with encoded key tuple <paramref name="key"/>, or -1 when no row has it.</summary>
+    internal int FindGroup(ReadOnlySpan<long> key) => _remote is { } remote ? remote.FindGroup(key) : Groups.Find(key);
 
     /// <summary>
     /// Resolves <paramref name="predicate"/> against this layout. Throws <see cref="QueryException"/> or
@@ -106,7 +149,7 @@ public sealed class Layout
 
         if (groupId == 0)
         {
-            groupId = Groups.Find(key);
+            groupId = FindGroup(key);
         }
 
         var from = predicate.From ?? long.MinValue;
@@ -127,6 +170,12 @@ public sealed class Layout
     /// </summary>
     public RowRange FindRange(BoundPredicate predicate, int partition)
     {
+        if (_remote is not null)
+        {
+            throw new InvalidOperationException(
+                $"Layout '{Name}' of table '{Table.Name}' is in a remote store: its rows are fetched by a cursor, and EstimateRows sizes a query.");
+        }
+
         if (!ReferenceEquals(predicate.Layout, this))
         {
             throw new QueryException("predicate", $"The predicate was bound to layout '{predicate.Layout.Name}', not '{Name}'.");
@@ -146,7 +195,7 @@ public sealed class Layout
         int start = 0, end = part.RowCount;
         if (Groups.Width > 0)
         {
-            if (_ranges.HasGroupStarts)
+            if (_ranges!.HasGroupStarts)
             {
                 (start, end) = _ranges.GroupRange(partition, predicate.GroupId);
             }
@@ -162,12 +211,51 @@ public sealed class Layout
         if (timeOrdinal >= 0 && start < end && (predicate.From != long.MinValue || predicate.To != long.MaxValue))
         {
             var times = part.Int64s(timeOrdinal);
-            var first = predicate.From == long.MinValue ? start : _ranges.LowerBound(partition, times, start, end, predicate.From);
-            var last = predicate.To == long.MaxValue ? end : _ranges.LowerBound(partition, times, first, end, predicate.To);
+            var first = predicate.From == long.MinValue ? start : _ranges!.LowerBound(partition, times, start, end, predicate.From);
+            var last = predicate.To == long.MaxValue ? end : _ranges!.LowerBound(partition, times, first, end, predicate.To);
             start = first;
             end = last;
         }
 
+        return new RowRange(start, end);
+    }
+
+    /// <summary>
+    /// Rows of <paramref name="partition"/> (<see cref="PartitionCount"/>: the census) in the predicate's group and time
+    /// window, filters not applied: exact for an in-process layout (<see cref="FindRange"/>); for a remote one, from
+    /// its local index (segments inside the window count in full, those it cuts count their share of their time span).
+    /// </summary>
+    public double EstimateRows(BoundPredicate predicate, int partition)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        if (_remote is not { } remote)
+        {
+            return FindRange(predicate, partition).Length;
+        }
+
+        if ((uint)partition > (uint)PartitionCount)
+        {
+            throw new QueryException("partition", $"Partition {partition} is outside [0, {PartitionCount}].");
+        }
+
+        return predicate.GroupId < 0 || predicate.GroupId >= remote.GroupCount ? 0 : remote.EstimateRows(predicate.GroupId, partition, predicate.From, predicate.To);
+    }
+
+    /// <summary>
+    /// The rows of a fetched group slice (one group's rows of one partition, sorted by time) inside the predicate's
+    /// time window: two binary searches over its time column.
+    /// </summary>
+    internal RowRange WindowRange(LayoutPartition rows, BoundPredicate predicate)
+    {
+        var timeOrdinal = Table.TimeOrdinal;
+        if (timeOrdinal < 0 || rows.RowCount == 0 || (predicate.From == long.MinValue && predicate.To == long.MaxValue))
+        {
+            return new RowRange(0, rows.RowCount);
+        }
+
+        var times = rows.Int64s(timeOrdinal);
+        var start = predicate.From == long.MinValue ? 0 : PartitionRangeIndex.LowerBound(times, predicate.From);
+        var end = predicate.To == long.MaxValue ? times.Length : start + PartitionRangeIndex.LowerBound(times[start..], predicate.To);
         return new RowRange(start, end);
     }
 

@@ -60,6 +60,12 @@ public sealed partial class PartitionedTable : IDisposable
     /// <summary>The layouts, in the order they were declared.</summary>
     public IReadOnlyList<Layout> Layouts => _layouts;
 
+    /// <summary>True when the rows live in a remote store (the layouts keep local indexes; cursors read fetched rows).</summary>
+    public bool IsRemote => Source is not null;
+
+    /// <summary>Where a remote table's rows come from; null for a table held in process.</summary>
+    internal Sources.PartitionSource? Source { get; init; }
+
     internal int TimeOrdinal { get; }
 
     /// <summary>

@@ -140,7 +140,7 @@ public sealed class PredicateBinder
 
         if (groupId == 0)
         {
-            groupId = _layout.Groups.Find(key);
+            groupId = _layout.FindGroup(key);
         }
 
         if (reuse is not null && ReferenceEquals(reuse.Layout, _layout) && ReferenceEquals(reuse.Filters, _filters))

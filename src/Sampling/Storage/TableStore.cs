@@ -24,6 +24,11 @@ public static class TableStore
     public static void Save(PartitionedTable table, string directory)
     {
         ArgumentNullException.ThrowIfNull(table);
+        if (table.IsRemote)
+        {
+            throw new InvalidOperationException($"Table '{table.Name}' lives in a remote store; only a table held in process can be saved.");
+        }
+
         Directory.CreateDirectory(directory);
         var schema = table.Schema;
         var manifest = new TableManifest
