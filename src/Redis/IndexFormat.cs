@@ -41,6 +41,16 @@ internal static class IndexFormat
             WriteSegment(w, segment);
         }
 
+        // Row times, segment by segment, when the index keeps them (exact row counts in any window).
+        w.Byte(index.HasRowTimes ? (byte)1 : (byte)0);
+        for (var i = 0; index.HasRowTimes && i < index.AllSegments.Length; i++)
+        {
+            foreach (var t in index.SegmentTimes(i))
+            {
+                w.Int64(t);
+            }
+        }
+
         return SealedBlob.Seal(IndexMagic, w.Written);
     }
 
@@ -77,6 +87,16 @@ internal static class IndexFormat
             segments[i] = ReadSegment(ref r);
         }
 
+        long[]?[]? times = null;
+        if (r.Byte() != 0)
+        {
+            times = new long[]?[segmentCount];
+            for (var i = 0; i < segmentCount; i++)
+            {
+                times[i] = ReadTimes(ref r, segments[i].Rows);
+            }
+        }
+
         if (!r.AtEnd)
         {
             throw new DataSourceException(key, $"Redis value '{key}' has bytes after its index: it is damaged and was not used.");
@@ -84,7 +104,7 @@ internal static class IndexFormat
 
         try
         {
-            return new RemoteLayoutIndex(width, partitions, hasCensus, keys, splits, starts, segments, version);
+            return new RemoteLayoutIndex(width, partitions, hasCensus, keys, splits, starts, segments, version, times);
         }
         catch (ArgumentException e)
         {
@@ -109,6 +129,11 @@ internal static class IndexFormat
 
             w.Int32(segment.Slot);
             WriteSegment(w, segment.Segment);
+            w.Byte(segment.Times is null ? (byte)0 : (byte)1);
+            foreach (var t in segment.Times ?? [])
+            {
+                w.Int64(t);
+            }
         }
 
         return SealedBlob.Seal(AppendMagic, w.Written);
@@ -130,7 +155,9 @@ internal static class IndexFormat
             }
 
             var slot = r.Count(65_536);
-            added.Add((layout, new AddedSegment(tuple, slot, ReadSegment(ref r))));
+            var segment = ReadSegment(ref r);
+            var times = r.Byte() != 0 ? ReadTimes(ref r, segment.Rows) : null;
+            added.Add((layout, new AddedSegment(tuple, slot, segment, times)));
         }
 
         return (batch, added);
@@ -142,6 +169,17 @@ internal static class IndexFormat
         w.Int32(segment.Rows);
         w.Int64(segment.MinTime);
         w.Int64(segment.MaxTime);
+    }
+
+    private static long[] ReadTimes(ref BlobReader r, int rows)
+    {
+        var times = new long[rows];
+        for (var t = 0; t < times.Length; t++)
+        {
+            times[t] = r.Int64();
+        }
+
+        return times;
     }
 
     private static SegmentInfo ReadSegment(ref BlobReader r) => new(r.UInt64(), r.Count(int.MaxValue), r.Int64(), r.Int64());

@@ -40,6 +40,14 @@ public sealed class RedisStoreOptions
     /// </summary>
     public long SlotBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// True (default): each server's local index keeps every row's time (8 bytes a row per layout), so a query's row
+    /// count in any time window is exact and a remote table plans exactly as an in-process one. False: the index keeps
+    /// each segment's time span only (about 28 bytes a segment) and a window that cuts a segment counts its share of
+    /// the span; for tables whose times would not fit a server's memory. Applies to uploads and appends.
+    /// </summary>
+    public bool IndexRowTimes { get; init; } = true;
+
     /// <summary>Throws <see cref="ConfigurationException"/> naming the first option out of range.</summary>
     public void Validate()
     {

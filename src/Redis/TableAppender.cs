@@ -100,8 +100,18 @@ internal sealed class TableAppender(IDatabase database, RedisKeys keys, RedisSto
                     var name = keys.Segment(layout.Name, key, splits, slot, id);
                     var value = SegmentFormat.Encode(name, schema, Gather(schema, columns, members, s, count), count);
                     writes.Add(database.StringSetAsync(name, value));
-                    added.Add((layout.Name, new AddedSegment(key, slot, new SegmentInfo(
-                        id, count, times is null ? long.MinValue : times[members[s]], times is null ? long.MinValue : times[members[s + count - 1]]))));
+                    var info = new SegmentInfo(id, count, times is null ? long.MinValue : times[members[s]], times is null ? long.MinValue : times[members[s + count - 1]]);
+                    long[]? rowTimes = null;
+                    if (times is not null && index.HasRowTimes)
+                    {
+                        rowTimes = new long[count];
+                        for (var i = 0; i < count; i++)
+                        {
+                            rowTimes[i] = times[members[s + i]];
+                        }
+                    }
+
+                    added.Add((layout.Name, new AddedSegment(key, slot, info, rowTimes)));
                 }
             }
         }

@@ -53,6 +53,7 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
 
         var segmentStart = new int[groups * slots + 1];
         var segments = new List<SegmentInfo>();
+        var rowTimes = options.IndexRowTimes && table.TimeOrdinal >= 0 ? new List<long[]?>() : null;
         var pending = new List<Task>();
         long pendingBytes = 0;
         var time = table.TimeOrdinal;
@@ -75,6 +76,7 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
                     var name = keys.Segment(layout.Name, key, splits[g], slot, id);
                     var value = SegmentFormat.Encode(name, schema, part, s, rows);
                     segments.Add(new SegmentInfo(id, rows, time >= 0 ? part.Int64s(time)[s] : long.MinValue, time >= 0 ? part.Int64s(time)[s + rows - 1] : long.MinValue));
+                    rowTimes?.Add(part.Int64s(time).Slice(s, rows).ToArray());
                     pending.Add(database.StringSetAsync(name, value));
                     pendingBytes += value.Length;
                     Values++;
@@ -98,7 +100,7 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
         segmentStart[^1] = segments.Count;
         await Task.WhenAll(pending).ConfigureAwait(false);
         progress?.Report($"table '{table.Name}', layout '{layout.Name}': {groups:N0} groups, {segments.Count:N0} segments written");
-        return new RemoteLayoutIndex(width, layout.PartitionCount, layout.HasCensus, layout.Groups.Keys.ToArray(), splits, segmentStart, [.. segments], 0);
+        return new RemoteLayoutIndex(width, layout.PartitionCount, layout.HasCensus, layout.Groups.Keys.ToArray(), splits, segmentStart, [.. segments], 0, rowTimes?.ToArray());
     }
 
     /// <summary>starts[g] = the first row of group g (group ids ascend); starts[groups] = the row count.</summary>

@@ -14,8 +14,19 @@ internal sealed class RemoteLayoutIndex
     private readonly int[] _segmentStart;     // [(id * slots + slot)] → first segment; one extra entry at the end
     private readonly SegmentInfo[] _segments;
     private readonly int[] _splits;           // hash-tag splits per group (1 for a group that fits one slot)
+    private readonly long[]?[]? _times;       // per segment, its rows' times (when the index keeps them)
 
-    public RemoteLayoutIndex(int width, int partitions, bool hasCensus, long[] keys, int[] splits, int[] segmentStart, SegmentInfo[] segments, long version)
+    /// <param name="width">Key columns per group.</param>
+    /// <param name="partitions">Sampled partitions P.</param>
+    /// <param name="hasCensus">True when slot P holds the census.</param>
+    /// <param name="keys">Group key tuples, row-major by group id.</param>
+    /// <param name="splits">Hash-tag splits per group.</param>
+    /// <param name="segmentStart">First segment of each (group, slot), group-major, and the segment count last.</param>
+    /// <param name="segments">The segments, each slot's in time order of their first rows.</param>
+    /// <param name="version">The store's version of this snapshot.</param>
+    /// <param name="times">Per segment, its rows' times in order, for exact row counts; null when the index keeps only time spans.</param>
+    public RemoteLayoutIndex(
+        int width, int partitions, bool hasCensus, long[] keys, int[] splits, int[] segmentStart, SegmentInfo[] segments, long version, long[]?[]? times = null)
     {
         Width = width;
         Partitions = partitions;
@@ -27,10 +38,16 @@ internal sealed class RemoteLayoutIndex
             throw new ArgumentException("The index's group, split and segment tables disagree.");
         }
 
+        if (times is not null && times.Length != segments.Length)
+        {
+            throw new ArgumentException("The index's row times do not match its segments.");
+        }
+
         _keys = keys;
         _splits = splits;
         _segmentStart = segmentStart;
         _segments = segments;
+        _times = times;
         Version = version;
         _sortedIds = new int[GroupCount];
         for (var i = 0; i < _sortedIds.Length; i++)
@@ -73,6 +90,12 @@ internal sealed class RemoteLayoutIndex
 
     /// <summary>Every group's key tuple, row-major by group id.</summary>
     public ReadOnlySpan<long> Keys => _keys;
+
+    /// <summary>True when the index keeps every row's time, so row counts in a window are exact.</summary>
+    public bool HasRowTimes => _times is not null;
+
+    /// <summary>The row times of segment <paramref name="segment"/> of the segment table (empty when not kept).</summary>
+    internal ReadOnlySpan<long> SegmentTimes(int segment) => _times?[segment];
 
     /// <summary>The segment table, for a store that rewrites it.</summary>
     internal ReadOnlySpan<SegmentInfo> AllSegments => _segments;
@@ -126,13 +149,27 @@ internal sealed class RemoteLayoutIndex
         return _segments.AsSpan(_segmentStart[at], _segmentStart[at + 1] - _segmentStart[at]);
     }
 
-    /// <summary>Rows of group <paramref name="group"/> in slot <paramref name="slot"/> expected inside [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <summary>
+    /// Rows of group <paramref name="group"/> in slot <paramref name="slot"/> inside [<paramref name="from"/>,
+    /// <paramref name="to"/>): exact when the index keeps row times (two binary searches per segment the window
+    /// cuts), else each cut segment's share of its time span.
+    /// </summary>
     public double EstimateRows(int group, int slot, long from, long to)
     {
         double rows = 0;
-        foreach (var segment in Segments(group, slot))
+        var at = group * Slots + slot;
+        for (var i = _segmentStart[at]; i < _segmentStart[at + 1]; i++)
         {
-            rows += segment.EstimateRows(from, to);
+            var segment = _segments[i];
+            if (_times?[i] is not { } times || !segment.Overlaps(from, to) || (segment.MinTime >= from && segment.MaxTime < to))
+            {
+                rows += segment.EstimateRows(from, to);
+                continue;
+            }
+
+            var span = times.AsSpan();
+            var first = Layouts.PartitionRangeIndex.LowerBound(span, from);
+            rows += first >= span.Length ? 0 : Layouts.PartitionRangeIndex.LowerBound(span[first..], to);
         }
 
         return rows;
@@ -161,7 +198,7 @@ internal sealed class RemoteLayoutIndex
     {
         var keys = new List<long>(_keys);
         var groups = GroupCount;
-        var lists = new Dictionary<int, List<SegmentInfo>>();
+        var lists = new Dictionary<int, List<(SegmentInfo, long[]?)>>();
         var newGroups = new List<long[]>();
         foreach (var add in added)
         {
@@ -192,11 +229,12 @@ internal sealed class RemoteLayoutIndex
                 lists[slot] = list = [];
             }
 
-            list.Add(add.Segment);
+            list.Add((add.Segment, add.Times));
         }
 
         var starts = new int[groups * Slots + 1];
         var segments = new List<SegmentInfo>(_segments.Length + added.Count);
+        var times = _times is null ? null : new List<long[]?>(_segments.Length + added.Count);
         for (var at = 0; at < groups * Slots; at++)
         {
             starts[at] = segments.Count;
@@ -204,11 +242,15 @@ internal sealed class RemoteLayoutIndex
             if (at < GroupCount * Slots)
             {
                 segments.AddRange(_segments.AsSpan(_segmentStart[at], _segmentStart[at + 1] - _segmentStart[at]));
+                for (var i = _segmentStart[at]; i < _segmentStart[at + 1]; i++)
+                {
+                    times?.Add(_times![i]);
+                }
             }
 
             if (lists.TryGetValue(at, out var more))
             {
-                foreach (var segment in more)
+                foreach (var (segment, rowTimes) in more)
                 {
                     // A retried append may name a segment already known: it is the same segment.
                     var known = false;
@@ -220,10 +262,11 @@ internal sealed class RemoteLayoutIndex
                     if (!known)
                     {
                         segments.Add(segment);
+                        times?.Add(rowTimes);
                     }
                 }
 
-                segments.Sort(first, segments.Count - first, SegmentOrder.Instance);
+                SortSlot(segments, times, first);
             }
         }
 
@@ -231,20 +274,45 @@ internal sealed class RemoteLayoutIndex
         var splits = new int[groups];
         _splits.CopyTo(splits, 0);
         splits.AsSpan(GroupCount).Fill(1);
-        return new RemoteLayoutIndex(Width, Partitions, HasCensus, [.. keys], splits, starts, [.. segments], version);
+        return new RemoteLayoutIndex(Width, Partitions, HasCensus, [.. keys], splits, starts, [.. segments], version, times?.ToArray());
     }
 
-    private sealed class SegmentOrder : IComparer<SegmentInfo>
+    /// <summary>Orders one slot's segments (from <paramref name="first"/>) by first row time, then id, keeping their row times beside them.</summary>
+    private static void SortSlot(List<SegmentInfo> segments, List<long[]?>? times, int first)
     {
-        public static readonly SegmentOrder Instance = new();
-
-        public int Compare(SegmentInfo x, SegmentInfo y)
+        var count = segments.Count - first;
+        var order = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            var byTime = x.MinTime.CompareTo(y.MinTime);
-            return byTime != 0 ? byTime : x.Id.CompareTo(y.Id);
+            order[i] = first + i;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var byTime = segments[a].MinTime.CompareTo(segments[b].MinTime);
+            return byTime != 0 ? byTime : segments[a].Id.CompareTo(segments[b].Id);
+        });
+        var sortedSegments = new SegmentInfo[count];
+        var sortedTimes = new long[]?[count];
+        for (var i = 0; i < count; i++)
+        {
+            sortedSegments[i] = segments[order[i]];
+            sortedTimes[i] = times?[order[i]];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            segments[first + i] = sortedSegments[i];
+            if (times is not null)
+            {
+                times[first + i] = sortedTimes[i];
+            }
         }
     }
 }
 
-/// <summary>A segment an append wrote: its group's key tuple, its slot (partition, or P for the census) and its description.</summary>
-internal readonly record struct AddedSegment(long[] Key, int Slot, SegmentInfo Segment);
+/// <summary>
+/// A segment an append wrote: its group's key tuple, its slot (partition, or P for the census), its description and,
+/// when the index keeps them, its rows' times.
+/// </summary>
+internal readonly record struct AddedSegment(long[] Key, int Slot, SegmentInfo Segment, long[]? Times = null);
