@@ -156,22 +156,23 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     private async Task<byte[]?[]> GetAllAsync(List<(Assembly Parts, int Index, string Key)> gets, CancellationToken cancellationToken)
     {
         var tasks = new Task<RedisValue>[gets.Count];
-        var batch = _database.CreateBatch();
-        for (var g = 0; g < gets.Count; g++)
-        {
-            tasks[g] = batch.StringGetAsync(gets[g].Key);
-        }
-
-        batch.Execute();
         try
         {
+            // With no connection, the fail-fast policy throws from Execute itself.
+            var batch = _database.CreateBatch();
+            for (var g = 0; g < gets.Count; g++)
+            {
+                tasks[g] = batch.StringGetAsync(gets[g].Key);
+            }
+
+            batch.Execute();
             await Task.WhenAll(tasks).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             foreach (var task in tasks)
             {
-                _ = task.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                _ = task?.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             }
 
             throw RedisTableStore.Unavailable(_options, $"fetching {gets.Count} segments of table '{_keys.Table}'", e);

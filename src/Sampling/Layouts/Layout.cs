@@ -230,7 +230,7 @@ public sealed class Layout
         ArgumentNullException.ThrowIfNull(predicate);
         if (_remote is not { } remote)
         {
-            return FindRange(predicate, partition).Length;
+            return partition == PartitionCount && !HasCensus ? 0 : FindRange(predicate, partition).Length;
         }
 
         if ((uint)partition > (uint)PartitionCount)
