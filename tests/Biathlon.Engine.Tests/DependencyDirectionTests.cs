@@ -24,6 +24,18 @@ public sealed class DependencyDirectionTests
     }
 
     [Fact]
+    public void Redis_client_stays_in_the_store()
+    {
+        static string[] ReferencesOf(System.Reflection.Assembly assembly) => [.. assembly.GetReferencedAssemblies().Select(a => a.Name!)];
+        var store = typeof(Biathlon.Redis.RedisTableStore).Assembly;
+        Assert.Contains("StackExchange.Redis", ReferencesOf(store));
+        Assert.Contains("Biathlon.Sampling", ReferencesOf(store));
+        Assert.DoesNotContain(ReferencesOf(store), r => r is "Biathlon.Engine" or "Biathlon.Planner" or "Biathlon.Host" or "Biathlon.Compute");
+        Assert.DoesNotContain("StackExchange.Redis", ReferencesOf(typeof(Biathlon.Sampling.Layouts.PartitionedTable).Assembly));
+        Assert.DoesNotContain("StackExchange.Redis", ReferencesOf(typeof(BiathlonEngine).Assembly));
+    }
+
+    [Fact]
     public void ILGPU_stays_in_the_compute_backend()
     {
         static string[] ReferencesOf(System.Reflection.Assembly assembly) => [.. assembly.GetReferencedAssemblies().Select(a => a.Name!)];
