@@ -62,6 +62,16 @@ public static class EngineInstruments
         "biathlon.engine.compute.batch_size", "{request}", "Requests whose work shared one device launch, by stage (aggregates, model).",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
 
+    internal static Counter<long> StoreBytes { get; } = s_meter.CreateCounter<long>(
+        "biathlon.engine.store.bytes", "By", "Bytes of segments the predictions fetched from a remote store, by pipeline and mode.");
+
+    internal static Counter<long> StoreValues { get; } = s_meter.CreateCounter<long>(
+        "biathlon.engine.store.values", "{value}", "Segments fetched from a remote store (result \"fetched\") or served by the hot-segment cache (\"cached\"), by pipeline.");
+
+    internal static Histogram<double> StoreWait { get; } = s_meter.CreateHistogram(
+        "biathlon.engine.store.wait", "s", "Time a prediction waited on its remote store, by pipeline.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+
     /// <summary>Records one finished prediction. Called once per request, after the result is built.</summary>
     internal static void Record(string pipeline, bool exactRequest, PredictionResult result)
     {
@@ -94,6 +104,15 @@ public static class EngineInstruments
 
             SampleFraction.Record(estimated > 0 ? Math.Min(1.0, (double)scanned / estimated) : 1.0, tag);
             RowsRead.Add(scanned, tag);
+        }
+
+        if (result.Store.Store is not null)
+        {
+            var store = result.Store;
+            StoreBytes.Add(store.Bytes, new TagList { { "pipeline", pipeline }, { "mode", mode } });
+            StoreValues.Add(store.Values, new TagList { { "pipeline", pipeline }, { "result", "fetched" } });
+            StoreValues.Add(store.CacheHits, new TagList { { "pipeline", pipeline }, { "result", "cached" } });
+            StoreWait.Record(store.FetchTime.TotalSeconds, tag);
         }
 
         if (Predictions.Enabled)

@@ -81,6 +81,52 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
+    public async Task WideningFetchesOnlyTheNewPartitionsSegmentsInTheWindow()
+    {
+        await using var flights = await StoredFlights.StartAsync(cacheBytes: 0);
+        // Every flight of January: the "all" layout's partitions hold about 16 segments each, a few of them January's.
+        var predicate = flights.Remote.GetLayout("all").Bind(new Sampling.Queries.RowPredicate
+        {
+            From = StoredFlights.January(flights.Remote, "ORD").From,
+            To = StoredFlights.January(flights.Remote, "ORD").To,
+        });
+        var index = predicate.Layout.RemoteIndex!;
+        var order = PartitionOrder.Shuffled(11);
+        int Expected(int from, int to, bool inWindow = true)
+        {
+            var count = 0;
+            for (var k = from; k < to; k++)
+            {
+                foreach (var segment in index.Segments(predicate.GroupId, order.PartitionAt(k, flights.Remote.Partitions)))
+                {
+                    count += !inWindow || segment.Overlaps(predicate.From, predicate.To) ? 1 : 0;
+                }
+            }
+
+            return count;
+        }
+
+        var (cursor, first) = await StoredFlights.FetchAsync(flights.Remote, predicate, 5);
+        cursor.WidenToPartitions(5);
+        Assert.Equal(Expected(0, 5), first.Values);
+
+        // The next round names partitions 5..11 only; segments outside January are never fetched.
+        var next = new Sampling.Sources.FetchBatch();
+        next.Add(cursor, 12);
+        await flights.Remote.Source!.FetchAsync(next, CancellationToken.None);
+        Assert.Equal(Expected(5, 12), next.Values);
+        Assert.True(Expected(5, 12, inWindow: false) > 3 * next.Values, $"{Expected(5, 12, inWindow: false)} segments stored, {next.Values} fetched");
+        cursor.WidenToPartitions(12);
+        Assert.Equal(12, cursor.PartitionsRead);
+
+        using var local = flights.Local.GetLayout("all").OpenCursor(
+            flights.Local.GetLayout("all").Bind(new Sampling.Queries.RowPredicate { From = predicate.From, To = predicate.To }), StoredFlights.Aggregates, order: order);
+        local.WidenToPartitions(12);
+        Assert.Equal(local.RowsScanned, cursor.RowsScanned);
+        Assert.Equal(local.Estimate(1), cursor.Estimate(1));
+    }
+
+    [Fact]
     public async Task CacheServesRepeatedGroupsWithoutFetching()
     {
         await using var flights = await StoredFlights.StartAsync(cacheTtl: TimeSpan.FromMinutes(5));
