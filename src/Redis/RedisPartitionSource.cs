@@ -24,6 +24,7 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     private readonly RedisStoreOptions _options;
     private readonly LayoutPartition _empty;
     private readonly Timer _refresh;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private Layout[] _layouts = [];
     private long _logApplied;
     private int _refreshing;
@@ -188,8 +189,24 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
         return values;
     }
 
-    /// <summary>Reads appends the log holds beyond those applied and publishes them to the layouts' indexes.</summary>
+    /// <summary>
+    /// Reads appends the log holds beyond those applied and publishes them to the layouts' indexes. One refresh at a
+    /// time: two overlapping ones could publish their snapshots out of order and drop the later one's appends.
+    /// </summary>
     public async Task RefreshAsync()
+    {
+        await _refreshGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await RefreshOnceAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    private async Task RefreshOnceAsync()
     {
         var applied = LogApplied;
         long length;
@@ -257,13 +274,21 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
         {
             LastRefreshError = e.Message; // the next tick tries again; requests keep the last good index
         }
+        catch (ObjectDisposedException)
+        {
+            // The table was disposed while a tick was due: nothing left to refresh.
+        }
         finally
         {
             Volatile.Write(ref _refreshing, 0);
         }
     }
 
-    public void Dispose() => _refresh.Dispose();
+    public void Dispose()
+    {
+        _refresh.Dispose();
+        _refreshGate.Dispose();
+    }
 
     /// <summary>The segments of one (group, partition) a round fetched, in index order, joined into one time-ordered slice.</summary>
     private sealed class Assembly(int count)
