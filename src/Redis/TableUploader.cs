@@ -29,7 +29,8 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
         var starts = new int[stored][];
         for (var p = 0; p < stored; p++)
         {
-            starts[p] = GroupStarts(layout.Parts[p].GroupIds, groups);
+            starts[p] = new int[groups + 1];
+            PartitionRangeIndex.FillGroupStarts(layout.Parts[p].GroupIds, starts[p]);
         }
 
         // A group bigger than one slot should hold is spread over several hash tags.
@@ -101,26 +102,5 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
         await Task.WhenAll(pending).ConfigureAwait(false);
         progress?.Report($"table '{table.Name}', layout '{layout.Name}': {groups:N0} groups, {segments.Count:N0} segments written");
         return new RemoteLayoutIndex(width, layout.PartitionCount, layout.HasCensus, layout.Groups.Keys.ToArray(), splits, segmentStart, [.. segments], 0, rowTimes?.ToArray());
-    }
-
-    /// <summary>starts[g] = the first row of group g (group ids ascend); starts[groups] = the row count.</summary>
-    private static int[] GroupStarts(ReadOnlySpan<int> groupIds, int groups)
-    {
-        var starts = new int[groups + 1];
-        var g = 0;
-        for (var row = 0; row < groupIds.Length; row++)
-        {
-            while (g <= groupIds[row])
-            {
-                starts[g++] = row;
-            }
-        }
-
-        while (g <= groups)
-        {
-            starts[g++] = groupIds.Length;
-        }
-
-        return starts;
     }
 }

@@ -110,7 +110,7 @@ internal sealed class PartitionRangeIndex
     }
 
     /// <summary>starts[g] = the first row of group g or later (group ids ascend); starts[groups] = the row count.</summary>
-    private static void FillGroupStarts(ReadOnlySpan<int> groupIds, Span<int> starts)
+    internal static void FillGroupStarts(ReadOnlySpan<int> groupIds, Span<int> starts)
     {
         var g = 0;
         for (var row = 0; row < groupIds.Length; row++)
