@@ -9,8 +9,8 @@ namespace Biathlon.Redis;
 /// </summary>
 internal static class IndexFormat
 {
-    private static readonly uint IndexMagic = SealedBlob.MagicOf("BTI1");
-    private static readonly uint AppendMagic = SealedBlob.MagicOf("BTA1");
+    private static readonly uint s_indexMagic = SealedBlob.MagicOf("BTI1");
+    private static readonly uint s_appendMagic = SealedBlob.MagicOf("BTA1");
 
     public static byte[] Write(RemoteLayoutIndex index)
     {
@@ -51,12 +51,12 @@ internal static class IndexFormat
             }
         }
 
-        return SealedBlob.Seal(IndexMagic, w.Written);
+        return SealedBlob.Seal(s_indexMagic, w.Written);
     }
 
     public static RemoteLayoutIndex Read(string key, byte[] value)
     {
-        var r = new BlobReader(SealedBlob.Open(IndexMagic, key, value).Span, key);
+        var r = new BlobReader(SealedBlob.Open(s_indexMagic, key, value).Span, key);
         var width = r.Count(64);
         var partitions = r.Count(65_536);
         var hasCensus = r.Byte() != 0;
@@ -136,12 +136,12 @@ internal static class IndexFormat
             }
         }
 
-        return SealedBlob.Seal(AppendMagic, w.Written);
+        return SealedBlob.Seal(s_appendMagic, w.Written);
     }
 
     public static (string BatchId, List<(string Layout, AddedSegment Segment)> Added) ReadAppend(string key, byte[] value)
     {
-        var r = new BlobReader(SealedBlob.Open(AppendMagic, key, value).Span, key);
+        var r = new BlobReader(SealedBlob.Open(s_appendMagic, key, value).Span, key);
         var batch = r.String();
         var count = r.Count(value.Length);
         var added = new List<(string, AddedSegment)>(count);

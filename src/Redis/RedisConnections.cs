@@ -11,17 +11,17 @@ namespace Biathlon.Redis;
 /// </summary>
 internal static class RedisConnections
 {
-    private static readonly ConcurrentDictionary<string, Lazy<Task<ConnectionMultiplexer>>> Shared = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_shared = new(StringComparer.Ordinal);
 
     public static Task<ConnectionMultiplexer> GetAsync(RedisStoreOptions options)
     {
         var key = $"{options.Configuration}|{options.OperationTimeout.Ticks}";
-        var lazy = Shared.GetOrAdd(key, _ => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(options)));
+        var lazy = s_shared.GetOrAdd(key, _ => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(options)));
         var task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)
         {
             // A configuration that failed to parse or connect is tried afresh next time.
-            Shared.TryRemove(new KeyValuePair<string, Lazy<Task<ConnectionMultiplexer>>>(key, lazy));
+            s_shared.TryRemove(new KeyValuePair<string, Lazy<Task<ConnectionMultiplexer>>>(key, lazy));
         }
 
         return task;

@@ -11,7 +11,7 @@ namespace Biathlon.Redis;
 /// </summary>
 internal sealed class StoredManifest
 {
-    private static readonly uint Magic = SealedBlob.MagicOf("BTM1");
+    private static readonly uint s_magic = SealedBlob.MagicOf("BTM1");
 
     public int Format { get; set; } = 1;
 
@@ -35,11 +35,11 @@ internal sealed class StoredManifest
 
     public StoredCensus? Census { get; set; }
 
-    public byte[] ToValue() => SealedBlob.Seal(Magic, JsonSerializer.SerializeToUtf8Bytes(this, StoredManifestJson.Default.StoredManifest));
+    public byte[] ToValue() => SealedBlob.Seal(s_magic, JsonSerializer.SerializeToUtf8Bytes(this, StoredManifestJson.Default.StoredManifest));
 
     public static StoredManifest FromValue(string key, byte[] value)
     {
-        var payload = SealedBlob.Open(Magic, key, value);
+        var payload = SealedBlob.Open(s_magic, key, value);
         try
         {
             var manifest = JsonSerializer.Deserialize(payload.Span, StoredManifestJson.Default.StoredManifest);

@@ -22,7 +22,7 @@ internal sealed class TableAppender(IDatabase database, RedisKeys keys, RedisSto
 {
     private const int MaxRows = 1_000_000;
 
-    private static readonly LuaScript RecordOnce = LuaScript.Prepare(
+    private static readonly LuaScript s_recordOnce = LuaScript.Prepare(
         "if redis.call('SADD', @batches, @id) == 1 then redis.call('RPUSH', @log, @record) return 1 end return 0");
 
     public async Task<AppendResult> AppendAsync(
@@ -120,7 +120,7 @@ internal sealed class TableAppender(IDatabase database, RedisKeys keys, RedisSto
         try
         {
             await Task.WhenAll(writes).WaitAsync(options.OperationTimeout * 10, cancellationToken).ConfigureAwait(false);
-            var result = await database.ScriptEvaluateAsync(RecordOnce, new
+            var result = await database.ScriptEvaluateAsync(s_recordOnce, new
             {
                 batches = (RedisKey)keys.Batches,
                 log = (RedisKey)keys.Log,

@@ -85,7 +85,7 @@ internal sealed class StoredFlights : IAsyncDisposable
     /// </summary>
     public static async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> HeldOutAsync(string origin, int count)
     {
-        var all = await Full.Value;
+        var all = await s_full.Value;
         var dates = all.GetInt64s("date");
         var delays = all.GetInt64s("delay");
         var distances = all.GetInt64s("distance");
@@ -111,15 +111,15 @@ internal sealed class StoredFlights : IAsyncDisposable
         return rows;
     }
 
-    private static readonly Lazy<Task<RawTable>> Full = new(() => TableReader.ReadFileAsync(RealData.Require("flights", "flights-3m.parquet")));
+    private static readonly Lazy<Task<RawTable>> s_full = new(() => TableReader.ReadFileAsync(RealData.Require("flights", "flights-3m.parquet")));
 
-    private static readonly Lazy<Task<string>> Sample = new(WriteSampleAsync);
+    private static readonly Lazy<Task<string>> s_sample = new(WriteSampleAsync);
 
-    private static Task<string> SampleFileAsync() => Sample.Value;
+    private static Task<string> SampleFileAsync() => s_sample.Value;
 
     private static async Task<string> WriteSampleAsync()
     {
-        var all = await Full.Value;
+        var all = await s_full.Value;
         var dates = all.GetInt64s("date").ToArray();
         var delays = all.GetInt64s("delay").ToArray();
         var distances = all.GetInt64s("distance").ToArray();
