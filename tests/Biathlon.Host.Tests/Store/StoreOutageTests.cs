@@ -13,7 +13,7 @@ namespace Biathlon.Host.Tests.Store;
 /// <summary>
 /// Redis killed under load and restarted with its data: while it is down every call ends quickly with 503 (none
 /// hangs, threads do not pile up, none is counted as a server fault), and calls succeed again within seconds of its
-/// return, on the same server.
+/// return, on the same server. A damaged stored value is refused with 503 as well, never served.
 /// </summary>
 [Collection(StoreCollection.Name)]
 public sealed class StoreOutageTests
@@ -132,6 +132,22 @@ public sealed class StoreOutageTests
         var retried = await StoreScaleOutTests.AppendAsync(server.Json, batch);
         Assert.True(retried["applied"]!.GetValue<bool>());
 
+        // A damaged stored value is never served: 503 naming its key (every segment of the table is overwritten here).
+        var segments = BulkStrings(await redis.CommandAsync("KEYS", $"{stage.KeyPrefix}:{{s:{RedisSensorStage.Table}:*"));
+        Assert.NotEmpty(segments);
+        foreach (var key in segments)
+        {
+            Assert.Equal("+OK\r\n", await redis.CommandAsync("SET", key, "not a segment"));
+        }
+
+        using (var damaged = await Api.PostAsync(server.Json, Api.PredictPath(RedisSensorStage.Pipeline, "predict-exact"), Api.Body(requests[0])))
+        {
+            var problem = await Api.AssertProblemAsync(damaged, 503, field: null);
+            var detail = problem["detail"]!.GetValue<string>();
+            Assert.Contains("damaged", detail, StringComparison.Ordinal);
+            Assert.Contains($"{stage.KeyPrefix}:{{s:{RedisSensorStage.Table}:", detail, StringComparison.Ordinal);
+        }
+
         // The outage is 503s, never a server fault (500) in the request metrics.
         var metrics = PrometheusText.Parse(await server.Json.GetStringAsync(new Uri("metrics", UriKind.Relative)));
         var requestsTotal = metrics.Find("biathlon_server_requests_total", ("pipeline", RedisSensorStage.Pipeline));
@@ -156,6 +172,22 @@ public sealed class StoreOutageTests
             calls.Enqueue(new Call(client, endpoint, start, end, (int)response.StatusCode, detail, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             await Task.Delay(5, CancellationToken.None);
         }
+    }
+
+    /// <summary>The bulk strings of a RESP array reply (<c>*n</c>, then <c>$len</c> and the string, each line ending CRLF).</summary>
+    private static List<string> BulkStrings(string reply)
+    {
+        var lines = reply.Split("\r\n");
+        var strings = new List<string>();
+        for (var i = 1; i < lines.Length - 1; i++)
+        {
+            if (lines[i].StartsWith('$'))
+            {
+                strings.Add(lines[++i]);
+            }
+        }
+
+        return strings;
     }
 
     private sealed record Call(int Client, string Endpoint, TimeSpan Start, TimeSpan End, int Status, string? Detail, string? RetryAfter);
