@@ -15,15 +15,30 @@ switch (args.FirstOrDefault())
         Console.WriteLine($"key:    {key}");
         Console.WriteLine($"sha256: {ApiKeyStore.Hash(key)}");
         return 0;
-    case "hash-key" or "verify-audit":
+    case StoreLoadCommand.Verb when args.Length > 1 && args[1] is not ("help" or "--help" or "-h"):
+    {
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        return await StoreLoadCommand.RunAsync(args[1..], Console.Out, Console.Error, stop.Token);
+    }
+
+    case "hash-key" or "verify-audit" or StoreLoadCommand.Verb:
     case "help" or "--help" or "-h":
         Console.WriteLine("""
             Biathlon.Host                      serve (configuration: appsettings.json, environment, --Biathlon:Key=value, --urls)
             Biathlon.Host new-key              print a new API key and the SHA-256 to configure for it
             Biathlon.Host hash-key KEY         print the SHA-256 of KEY, as Biathlon:ApiKeys:n:Sha256 holds it
             Biathlon.Host verify-audit FILE    check an audit log's hash chain and report the first broken record
+            Biathlon.Host load-store PIPELINE_FOLDER [--redis CONFIG] [--data DIR] [--key-prefix PREFIX] [--segment-rows N] [--timeout-ms MS]
+                                               build the pipeline's "store": "redis" tables from their sources and upload them
+                                               (CONFIG default: $BIATHLON_REDIS; PREFIX: the servers' Biathlon:Store:Redis:KeyPrefix,
+                                               default biathlon); exit 0 uploaded, 1 the store did not answer, 2 bad input
             """);
-        return args[0] is "hash-key" or "verify-audit" ? 2 : 0;
+        return args[0] is "hash-key" or "verify-audit" or StoreLoadCommand.Verb ? 2 : 0;
 }
 
 var app = ScoringServer.Build(args);

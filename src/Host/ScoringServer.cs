@@ -105,6 +105,7 @@ internal static class ScoringServer
         app.MapPipelineEndpoints();
         app.MapPredictionEndpoints();
         app.MapAdminEndpoints();
+        app.MapStoreEndpoints();
         app.MapGrpcService<ScoringGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         if (operatorEndpoints && !string.IsNullOrEmpty(configuration[GrpcUrlKey]))

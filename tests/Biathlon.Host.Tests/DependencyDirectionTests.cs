@@ -3,9 +3,11 @@ using System.Xml.Linq;
 namespace Biathlon.Host.Tests;
 
 /// <summary>
-/// The project graph under src/ is Host → Engine → {Planner, Sampling, Compute}, Planner → Sampling, Compute →
-/// Sampling (the GPU backend: ILGPU stays out of Sampling and Planner), Sampling → nothing, and the ML.NET conversion
-/// package MlNet → Engine (nothing references it: the engine must not depend on ML.NET).
+/// The project graph under src/ is Host → Engine → {Planner, Sampling, Compute, Redis}, Planner → Sampling, Compute →
+/// Sampling (the GPU backend: ILGPU stays out of Sampling and Planner), Redis → Sampling (the scale-out store, behind
+/// Sampling's partition-source seam: StackExchange.Redis stays out of Sampling), Sampling → nothing, and the ML.NET
+/// conversion package MlNet → Engine (nothing references it: the engine must not depend on ML.NET). The Host has no
+/// reference to the store of its own: it sees only the store types the engine's API exposes (its options, an append's result).
 /// Read from the project files, because the compiler drops references to assemblies whose types are not used yet.
 /// </summary>
 public sealed class DependencyDirectionTests
@@ -15,7 +17,8 @@ public sealed class DependencyDirectionTests
         ["Biathlon.Sampling"] = [],
         ["Biathlon.Planner"] = ["Biathlon.Sampling"],
         ["Biathlon.Compute"] = ["Biathlon.Sampling"],
-        ["Biathlon.Engine"] = ["Biathlon.Compute", "Biathlon.Planner", "Biathlon.Sampling"],
+        ["Biathlon.Redis"] = ["Biathlon.Sampling"],
+        ["Biathlon.Engine"] = ["Biathlon.Compute", "Biathlon.Planner", "Biathlon.Redis", "Biathlon.Sampling"],
         ["Biathlon.Host"] = ["Biathlon.Engine"],
         ["Biathlon.MlNet"] = ["Biathlon.Engine"],
     };

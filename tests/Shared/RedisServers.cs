@@ -10,7 +10,9 @@ namespace Biathlon.Testing;
 /// A private <c>redis-server</c> (Debian's package, 7.0) on a free loopback port, started as a child process of the
 /// test host with its own folder under the temp directory. Nothing is persisted (<c>--save ""</c>, no AOF), so a
 /// <see cref="Kill"/> followed by <see cref="RestartAsync"/> brings back an empty server on the same port: that is the
-/// point, a real crash and restart. Commands go over a raw socket in RESP (<see cref="CommandAsync"/>), so the shared
+/// point, a real crash and restart. Started with <c>appendOnly</c>, the server logs every write to an append-only file in
+/// its folder, fsynced before it answers (<c>--appendonly yes --appendfsync always</c>), so a restart after a
+/// <see cref="Kill"/> comes back with every acknowledged write: a crash of the store, not a loss of its data. Commands go over a raw socket in RESP (<see cref="CommandAsync"/>), so the shared
 /// test helpers need no Redis client package.
 /// </summary>
 /// <remarks>
@@ -32,18 +34,20 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly string _binary;
     private readonly bool _clusterEnabled;
+    private readonly bool _appendOnly;
     private readonly int _clusterPort;
     private readonly StringBuilder _output = new();
     private Process? _process;
     private bool _disposed;
     private bool _portTaken;
 
-    private RedisServer(string binary, int port, int clusterPort, bool clusterEnabled, string directory)
+    private RedisServer(string binary, int port, int clusterPort, bool clusterEnabled, bool appendOnly, string directory)
     {
         _binary = binary;
         Port = port;
         _clusterPort = clusterPort;
         _clusterEnabled = clusterEnabled;
+        _appendOnly = appendOnly;
         Directory = directory;
     }
 
@@ -65,10 +69,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>
     /// Starts a server on a free loopback port and returns once it answers PING (10 s at most; then the process is
     /// killed and the exception quotes its log). With <paramref name="clusterEnabled"/> the node starts in cluster mode,
-    /// owning no slots until a cluster is created (<see cref="RedisCluster"/> does that).
+    /// owning no slots until a cluster is created (<see cref="RedisCluster"/> does that). With <paramref name="appendOnly"/>
+    /// every write is fsynced to an append-only file before the reply, and <see cref="RestartAsync"/> reloads it.
     /// </summary>
     /// <exception cref="InvalidOperationException">redis-server is not installed, or it did not start.</exception>
-    public static async Task<RedisServer> StartAsync(bool clusterEnabled = false, CancellationToken ct = default)
+    public static async Task<RedisServer> StartAsync(bool clusterEnabled = false, bool appendOnly = false, CancellationToken ct = default)
     {
         var binary = FindOnPath("redis-server")
             ?? throw new InvalidOperationException("redis-server is not installed: apt-get install redis-server (.ci/run installs it)");
@@ -82,7 +87,7 @@ public sealed class RedisServer : IAsyncDisposable
             var ports = FreePorts(2);
             var directory = Path.Combine(Path.GetTempPath(), "biathlon-redis-" + Guid.NewGuid().ToString("N"));
             System.IO.Directory.CreateDirectory(directory);
-            var server = new RedisServer(binary, ports[0], ports[1], clusterEnabled, directory);
+            var server = new RedisServer(binary, ports[0], ports[1], clusterEnabled, appendOnly, directory);
             try
             {
                 await server.LaunchAsync(ct).ConfigureAwait(false);
@@ -123,7 +128,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>
     /// Starts the server again on the same port and folder (killing it first if it still runs) and waits for PING.
-    /// Its data is gone, since nothing is persisted; a cluster node keeps its identity and slots, though, because its
+    /// Its data is gone, since nothing is persisted (unless it was started append-only: then it reloads its append-only
+    /// file, every acknowledged write); a cluster node keeps its identity and slots, though, because its
     /// <c>nodes-PORT.conf</c> stays in the folder, so it rejoins its cluster.
     /// </summary>
     public async Task RestartAsync(CancellationToken ct = default)
@@ -269,7 +275,13 @@ public sealed class RedisServer : IAsyncDisposable
         start.ArgumentList.Add("--save");
         start.ArgumentList.Add("");
         start.ArgumentList.Add("--appendonly");
-        start.ArgumentList.Add("no");
+        start.ArgumentList.Add(_appendOnly ? "yes" : "no");
+        if (_appendOnly)
+        {
+            start.ArgumentList.Add("--appendfsync");
+            start.ArgumentList.Add("always");
+        }
+
         start.ArgumentList.Add("--daemonize");
         start.ArgumentList.Add("no");
         start.ArgumentList.Add("--dir");
@@ -575,7 +587,7 @@ public sealed class RedisCluster : IAsyncDisposable
             // Started one after the other: each start takes milliseconds, and a failure then leaves nothing in flight.
             for (var i = 0; i < masters; i++)
             {
-                nodes.Add(await RedisServer.StartAsync(clusterEnabled: true, ct).ConfigureAwait(false));
+                nodes.Add(await RedisServer.StartAsync(clusterEnabled: true, ct: ct).ConfigureAwait(false));
             }
 
             await CreateAsync(cli, nodes, ct).ConfigureAwait(false);

@@ -32,6 +32,9 @@ internal sealed class ServerOptions
     /// <summary>Where the pipelines' aggregates and models run (GPU or CPU) and how device launches are batched.</summary>
     public ComputeOptions Compute { get; set; } = new();
 
+    /// <summary>The scale-out store of the tables whose spec says <c>"store": "redis"</c>.</summary>
+    public StoreOptions Store { get; set; } = new();
+
     /// <summary>Per-call limits and admission.</summary>
     public LimitOptions Limits { get; set; } = new();
 

@@ -1,3 +1,5 @@
+using Biathlon.Redis;
+using Biathlon.Sampling.Errors;
 using Microsoft.Extensions.Options;
 
 namespace Biathlon.Host.Configuration;
@@ -33,6 +35,7 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Check(Enum.IsDefined(c.Backend), "Compute:Backend", "must be auto, cpu, cuda or gpuSimulator");
         Check(c.BatchWaitMicroseconds is >= 0 and <= 10_000, "Compute:BatchWaitMicroseconds", "must lie between 0 and 10,000");
         Check(c.DeviceMemoryBudgetMiB is >= 0 and <= 1L << 30, "Compute:DeviceMemoryBudgetMiB", "must lie between 0 (half the device) and 1,073,741,824");
+        CheckStore(options.Store.Redis, failures);
         foreach (var (pipeline, shadow) in options.Shadows)
         {
             Check(shadow.Share is >= 0 and <= 1, $"Shadows:{pipeline}:Share", "must lie between 0 and 1");
@@ -40,5 +43,35 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// The store settings, checked by the store's own rules (<see cref="RedisStoreOptions.Validate"/>) so the two never
+    /// disagree, even when no store is configured (a setting nobody uses yet is still wrong). The first bad one is named.
+    /// </summary>
+    private static void CheckStore(RedisOptions redis, List<string> failures)
+    {
+        const string Prefix = ServerOptions.Section + ":Store:Redis:";
+        if (redis.Configuration is { Length: > 0 } given && string.IsNullOrWhiteSpace(given))
+        {
+            failures.Add($"{Prefix}{nameof(RedisOptions.Configuration)} is blank: give an endpoint such as 127.0.0.1:6379, or leave it unset.");
+            return;
+        }
+
+        if (redis.CacheMiB is < 0 or > RedisOptions.MaxCacheMiB)
+        {
+            failures.Add($"{Prefix}{nameof(RedisOptions.CacheMiB)} must lie between 0 (no cache) and {RedisOptions.MaxCacheMiB:N0}; got {redis.CacheMiB}.");
+            return;
+        }
+
+        try
+        {
+            // Without a configured store the other settings are still checked, against a placeholder endpoint.
+            redis.ToStoreOptions(redis.EffectiveConfiguration ?? "127.0.0.1:6379").Validate();
+        }
+        catch (ConfigurationException e)
+        {
+            failures.Add($"{Prefix}{RedisOptions.SettingOf(e.Option)} is out of range: {e.Message}");
+        }
     }
 }

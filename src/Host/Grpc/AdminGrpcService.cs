@@ -10,8 +10,8 @@ namespace Biathlon.Host.Grpc;
 
 /// <summary>
 /// The gRPC <c>biathlon.v1.Admin</c> service (admin role): reloads a pipeline from its folder as a new version, as
-/// <c>POST /v1/admin/pipelines/{name}/reload</c> does. A folder that fails to load answers FAILED_PRECONDITION and the
-/// serving version stays.
+/// <c>POST /v1/admin/pipelines/{name}/reload</c> does. A folder that fails to load answers FAILED_PRECONDITION
+/// (UNAVAILABLE when its store does not answer) and the serving version stays.
 /// </summary>
 internal sealed class AdminGrpcService(PipelineCatalog catalog, ApiKeyStore keys, ILogger<AdminGrpcService> logger) : Admin.AdminBase
 {
@@ -25,6 +25,10 @@ internal sealed class AdminGrpcService(PipelineCatalog catalog, ApiKeyStore keys
             try
             {
                 version = await catalog.LoadAsync(name, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e)
+            {
+                throw new ServeException(503, "Store unavailable", $"Pipeline '{name}' did not reload; the serving version stays. {e.Message}", "pipeline", TimeSpan.FromSeconds(1));
             }
             catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
             {

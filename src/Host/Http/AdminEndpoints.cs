@@ -8,7 +8,8 @@ namespace Biathlon.Host.Http;
 
 /// <summary>
 /// <c>POST /v1/admin/pipelines/{name}/reload</c> (admin role): loads the pipeline folder anew as a new version and swaps
-/// it in; in-flight calls finish on the old version. A folder that fails to load answers 422 and the serving version stays.
+/// it in; in-flight calls finish on the old version. A folder that fails to load answers 422 (503 when its store does not
+/// answer) and the serving version stays.
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -16,7 +17,7 @@ internal static class AdminEndpoints
     {
         app.MapPost("/v1/admin/pipelines/{name}/reload", Reload).WithTags("Admin").WithName("ReloadPipeline")
             .WithSummary("Reloads a pipeline from its folder as a new version (and its shadow, if configured).")
-            .Produces<ReloadResponse>().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(422);
+            .Produces<ReloadResponse>().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(422).ProducesProblem(503);
     }
 
     private static async Task<IResult> Reload(string name, HttpContext context, PipelineCatalog catalog, ApiKeyStore keys, ILogger<PipelineCatalog> logger)
@@ -38,6 +39,11 @@ internal static class AdminEndpoints
         catch (ServeException e)
         {
             return Problems.From(e, context);
+        }
+        catch (StoreUnavailableException e)
+        {
+            // The folder may be fine: its store did not answer. The serving version stays; retrying later may work.
+            return Problems.From(new ServeException(503, "Store unavailable", $"Pipeline '{name}' did not reload; the serving version stays. {e.Message}", "pipeline", TimeSpan.FromSeconds(1)), context);
         }
         catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
         {

@@ -7,6 +7,8 @@ namespace Biathlon.Host.Http;
 /// <summary>
 /// <c>/healthz</c>: the process is up. <c>/readyz</c>: every pipeline loaded and its self-test passed, and the server is
 /// not draining, and the audit log (if on) has not failed: 200 when ready, else 503, each with the per-pipeline detail.
+/// A pipeline whose store is down (or does not hold its tables yet) is <c>"waiting for store"</c>, and so is the server
+/// when that is all that keeps it from being ready: it turns ready by itself once the store answers.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -24,7 +26,9 @@ internal static class HealthEndpoints
             : audit.Fault is not null ? "audit log failed: " + audit.Fault.Message
             : !catalog.Loaded ? "loading"
             : states.Count == 0 ? "no pipelines"
-            : states.All(s => s.Ready) ? "ready" : "not ready";
+            : states.All(s => s.Ready) ? "ready"
+            : states.All(s => s.Ready || s.Phase == PipelineState.WaitingForStore) ? "waiting for store"
+            : "not ready";
         var ready = status == "ready";
         return TypedResults.Json(new ReadinessResponse(ready, status, pipelines), HostJsonContext.Default.ReadinessResponse,
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -15,4 +15,6 @@ namespace Biathlon.Host.Http;
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(PredictRequestDocument))]
 [JsonSerializable(typeof(BatchRequestDocument))]
+[JsonSerializable(typeof(AppendRequestDocument))]
+[JsonSerializable(typeof(AppendResponse))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

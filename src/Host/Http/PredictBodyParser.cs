@@ -114,11 +114,18 @@ internal static class PredictBodyParser
         return requests;
     }
 
-    private static Dictionary<string, object?> ReadRequest(JsonElement element, string path, int maxStringLength)
+    private static Dictionary<string, object?> ReadRequest(JsonElement element, string path, int maxStringLength) =>
+        ReadFields(element, path, maxStringLength, "request fields");
+
+    /// <summary>
+    /// A flat object of scalars (a request, a table row) as name → string, long, double, bool or null; anything else is
+    /// refused naming <c>path.name</c>. <paramref name="what"/> says what the object holds, for the error message.
+    /// </summary>
+    internal static Dictionary<string, object?> ReadFields(JsonElement element, string path, int maxStringLength, string what)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw ServeException.BadField(path, $"'{path}' must be an object of request fields; got {Describe(element.ValueKind)}.");
+            throw ServeException.BadField(path, $"'{path}' must be an object of {what}; got {Describe(element.ValueKind)}.");
         }
 
         var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -150,7 +157,7 @@ internal static class PredictBodyParser
         return fields;
     }
 
-    private static string ReadString(JsonElement value, string field, int maxStringLength)
+    internal static string ReadString(JsonElement value, string field, int maxStringLength)
     {
         string text;
         try
@@ -185,7 +192,7 @@ internal static class PredictBodyParser
         return number;
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    internal static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
@@ -196,5 +203,5 @@ internal static class PredictBodyParser
         _ => "nothing",
     };
 
-    private static string Shorten(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), "…");
+    internal static string Shorten(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), "…");
 }

@@ -3,7 +3,8 @@ namespace Biathlon.Host.Http;
 /// <summary>
 /// One prediction as JSON: everything the engine's result holds. <c>s1</c> per query is the per-request explanation
 /// (first-order Sobol index: the share of the prediction's sampling variance due to that query). Non-finite numbers
-/// (an error at τ that was never computed) are written as the strings <c>"NaN"</c> or <c>"Infinity"</c>.
+/// (an error at τ that was never computed) are written as the strings <c>"NaN"</c> or <c>"Infinity"</c>. <c>store</c>
+/// is present only for a pipeline with a table in a remote store.
 /// </summary>
 internal sealed record PredictionResponse(
     string Pipeline,
@@ -27,7 +28,11 @@ internal sealed record PredictionResponse(
     IReadOnlyList<QueryResponse> Queries,
     IReadOnlyList<FeatureResponse> Features,
     TimingsResponse Timings,
-    ComputeResponse Compute);
+    ComputeResponse Compute,
+    StoreResponse? Store = null);
+
+/// <summary>What the prediction fetched from the remote store: values (stored segments) and their bytes, segments served from this server's cache instead, and the time spent waiting on the store.</summary>
+internal sealed record StoreResponse(string Store, int Values, long Bytes, int CacheHits, double FetchMs);
 
 /// <summary>Where the prediction ran: the engine's backend, whether aggregates and the model ran on the device, and why any of it fell back to the CPU.</summary>
 internal sealed record ComputeResponse(string Backend, bool AggregatesOnDevice, bool ModelOnDevice, string? Fallback);

@@ -29,7 +29,8 @@ internal static class ResponseMapper
             r.Tau, r.Confidence, r.ErrorAtTau, r.MeetsBound, r.IsExact, r.TookExactShortcut, r.DependsOnMeasuredCosts, r.StopReason.ToString(),
             r.Rounds, r.ModelRuntime.ToString(), r.Seed, queries, features,
             new TimingsResponse(t.Sampling.TotalMilliseconds, t.Propagation.TotalMilliseconds, t.Planning.TotalMilliseconds, t.Total.TotalMilliseconds),
-            new ComputeResponse(ComputeInfo.Name(r.Compute.Backend), r.Compute.AggregatesOnDevice, r.Compute.ModelOnDevice, r.Compute.Fallback));
+            new ComputeResponse(ComputeInfo.Name(r.Compute.Backend), r.Compute.AggregatesOnDevice, r.Compute.ModelOnDevice, r.Compute.Fallback),
+            r.Store is { Store: { } store } s ? new StoreResponse(store, s.Values, s.Bytes, s.CacheHits, s.FetchTime.TotalMilliseconds) : null);
     }
 
     public static PipelineResponse Describe(PipelineCatalog catalog, ShadowRunner shadows, IReadOnlyDictionary<string, double> shares, PipelineState state)

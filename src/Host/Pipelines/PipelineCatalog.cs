@@ -4,6 +4,7 @@ using Biathlon.Engine.Hosting;
 using Biathlon.Engine.Specs;
 using Biathlon.Host.Configuration;
 using Biathlon.Host.Serving;
+using Biathlon.Redis;
 using Biathlon.Sampling.Errors;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,11 @@ namespace Biathlon.Host.Pipelines;
 /// </summary>
 internal sealed class PipelineCatalog : IDisposable
 {
+    /// <summary>How often a pipeline that waits for its store is loaded again.</summary>
+    public static readonly TimeSpan StoreRetryPeriod = TimeSpan.FromSeconds(1);
+
     private readonly ServerOptions _options;
+    private readonly RedisStoreOptions? _redis;
     private readonly ILogger<PipelineCatalog> _logger;
     private readonly ILogger _engineLogger;
     private readonly PipelineRegistry _primary = new();
@@ -29,6 +34,7 @@ internal sealed class PipelineCatalog : IDisposable
     public PipelineCatalog(IOptions<ServerOptions> options, ILogger<PipelineCatalog> logger, ILoggerFactory loggers)
     {
         _options = options.Value;
+        _redis = _options.Store.Redis.ToStoreOptions();
         _logger = logger;
         _engineLogger = loggers.CreateLogger("Biathlon.Engine");
         foreach (var (name, folder) in Discover())
@@ -37,7 +43,10 @@ internal sealed class PipelineCatalog : IDisposable
         }
     }
 
-    /// <summary>True once the first load of every pipeline has finished (successfully or not).</summary>
+    /// <summary>
+    /// True once the first load of every pipeline has finished (successfully or not; a pipeline waiting for its store
+    /// has finished its first try and is retried by <see cref="RetryWaitingAsync"/>).
+    /// </summary>
     public bool Loaded => _loaded;
 
     /// <summary>Every served pipeline's state, by name.</summary>
@@ -84,6 +93,13 @@ internal sealed class PipelineCatalog : IDisposable
 
         if (_primary.VersionOf(name) is null)
         {
+            if (state.Phase == PipelineState.WaitingForStore)
+            {
+                throw new ServeException(503, "Pipeline waiting for its store",
+                    $"Pipeline '{name}' is not loaded yet: it waits for its store, and loads as soon as the store answers and holds its tables. {state.Error}",
+                    "pipeline", StoreRetryPeriod);
+            }
+
             var detail = state.Phase == PipelineState.Failed ? $"Pipeline '{name}' failed to load: {state.Error}" : $"Pipeline '{name}' is still loading.";
             throw new ServeException(503, "Pipeline unavailable", detail, "pipeline", TimeSpan.FromSeconds(5));
         }
@@ -109,7 +125,10 @@ internal sealed class PipelineCatalog : IDisposable
         }
     }
 
-    /// <summary>Loads every pipeline (and configured shadow) once, at start.</summary>
+    /// <summary>
+    /// Loads every pipeline (and configured shadow) once, at start. A pipeline whose store does not answer, or does not
+    /// hold its tables yet, is left <see cref="PipelineState.WaitingForStore"/> for <see cref="RetryWaitingAsync"/>.
+    /// </summary>
     public async Task LoadAllAsync(CancellationToken cancellationToken)
     {
         foreach (var state in _states.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
@@ -117,6 +136,12 @@ internal sealed class PipelineCatalog : IDisposable
             try
             {
                 await LoadAsync(state.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsStoreProblem(e, state))
+            {
+                _states[state.Name] = state with { Phase = PipelineState.WaitingForStore, Error = e.Message };
+                _logger.LogWarning("Pipeline {Pipeline} waits for its store, and is loaded again every {Seconds:0} s until it answers: {Error}",
+                    state.Name, StoreRetryPeriod.TotalSeconds, e.Message);
             }
             catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
             {
@@ -126,6 +151,37 @@ internal sealed class PipelineCatalog : IDisposable
         }
 
         _loaded = true;
+    }
+
+    /// <summary>
+    /// Loads every pipeline that waits for its store again, every <see cref="StoreRetryPeriod"/>, until none waits or
+    /// <paramref name="cancellationToken"/> (the server stopping) ends it. A pipeline whose store answers and holds its
+    /// tables starts serving without a restart; one that fails for another reason is marked failed.
+    /// </summary>
+    public async Task RetryWaitingAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(StoreRetryPeriod);
+        while (_states.Values.Any(s => s.Phase == PipelineState.WaitingForStore) && await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var state in _states.Values.Where(s => s.Phase == PipelineState.WaitingForStore).OrderBy(s => s.Name, StringComparer.Ordinal))
+            {
+                try
+                {
+                    var version = await LoadAsync(state.Name, cancellationToken).ConfigureAwait(false);
+                    _logger.LogInformation("Pipeline {Pipeline} loaded as version {Version}: its store answers", state.Name, version);
+                }
+                catch (Exception e) when (IsStoreProblem(e, state))
+                {
+                    // Still waiting; the error is kept fresh for /readyz, and logged only when it first happened.
+                    _states.TryUpdate(state.Name, state with { Error = e.Message }, state);
+                }
+                catch (Exception e) when (e is PipelineSpecException or BiathlonException or IOException or InvalidOperationException)
+                {
+                    _states.TryUpdate(state.Name, state with { Phase = PipelineState.Failed, Error = e.Message }, state);
+                    _logger.LogError("Pipeline {Pipeline} failed to load from {Folder} once its store answered: {Error}", state.Name, state.Folder, e.Message);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -150,13 +206,14 @@ internal sealed class PipelineCatalog : IDisposable
                 ComputeBatchWait = TimeSpan.FromMicroseconds(_options.Compute.BatchWaitMicroseconds),
                 DeviceMemoryBudget = _options.Compute.DeviceMemoryBudgetMiB << 20,
                 Logger = _engineLogger,
+                Redis = _redis,
             };
             var started = DateTime.UtcNow;
             var version = await _primary.LoadAsync(name, state.Folder, engineOptions, cancellationToken).ConfigureAwait(false);
             SelfTestOutcome selfTest;
             using (var lease = _primary.Lease(name))
             {
-                selfTest = SelfTest.Run(lease.Engine, state.Folder, lease.Version, _options.Limits.MaxStringLength);
+                selfTest = await SelfTest.RunAsync(lease.Engine, state.Folder, lease.Version, _options.Limits.MaxStringLength, cancellationToken).ConfigureAwait(false);
             }
 
             _states[name] = state with { Phase = PipelineState.Serving, Error = null, SelfTest = selfTest };
@@ -192,6 +249,40 @@ internal sealed class PipelineCatalog : IDisposable
         _primary.Dispose();
         _shadows.Dispose();
         _reloading.Dispose();
+    }
+
+    /// <summary>
+    /// Whether a load failed because of the pipeline's store, so that waiting for it may help: the store did not
+    /// answer (<see cref="StoreUnavailableException"/>), or it answered without one of the pipeline's Redis tables or
+    /// with a damaged value of one (a <see cref="DataSourceException"/> naming the table or one of the store's keys),
+    /// which an upload by the bulk loader mends.
+    /// </summary>
+    private bool IsStoreProblem(Exception e, PipelineState state)
+    {
+        if (e is StoreUnavailableException)
+        {
+            return true;
+        }
+
+        if (e is not DataSourceException data || _redis is null)
+        {
+            return false;
+        }
+
+        if (data.SourceName.StartsWith(_redis.KeyPrefix + ":", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        try
+        {
+            return PipelineSpecLoader.Load(state.Folder, _options.DataDirectory).Tables
+                .Any(t => t.Store == TableStoreKind.Redis && t.Name == data.SourceName);
+        }
+        catch (Exception spec) when (spec is PipelineSpecException or BiathlonException or IOException)
+        {
+            return false;
+        }
     }
 
     private IEnumerable<(string Name, string Folder)> Discover()

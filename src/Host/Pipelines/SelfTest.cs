@@ -14,8 +14,12 @@ internal static class SelfTest
     /// <summary>The file name looked for in the pipeline folder.</summary>
     public const string FileName = "selftest.json";
 
-    /// <summary>Runs the self-test of <paramref name="engine"/> (loaded from <paramref name="folder"/>), version <paramref name="version"/>.</summary>
-    public static SelfTestOutcome Run(BiathlonEngine engine, string folder, long version, int maxStringLength)
+    /// <summary>
+    /// Runs the self-test of <paramref name="engine"/> (loaded from <paramref name="folder"/>), version
+    /// <paramref name="version"/>. A store that fails the predictions (down, or holding a damaged value) is not the
+    /// version's fault: its exception propagates, so the caller can wait for the store instead of failing the version.
+    /// </summary>
+    public static async Task<SelfTestOutcome> RunAsync(BiathlonEngine engine, string folder, long version, int maxStringLength, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Directory.Exists(folder) ? folder : Path.GetDirectoryName(folder) ?? ".", FileName);
         if (!File.Exists(file))
@@ -27,8 +31,8 @@ internal static class SelfTest
         {
             var body = PredictBodyParser.Parse(File.ReadAllBytes(file), batch: false, maxStringLength, maxBatchSize: 1);
             var request = body.Requests[0];
-            var approximate = engine.Predict(request);
-            var exact = engine.PredictExact(request);
+            var approximate = await engine.PredictAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var exact = await engine.PredictExactAsync(request, cancellationToken).ConfigureAwait(false);
             if (!double.IsFinite(approximate.Value) || !double.IsFinite(exact.Value))
             {
                 return new SelfTestOutcome(false, $"{FileName}: a prediction is not finite (approximate {approximate.Value}, exact {exact.Value})", version, DateTimeOffset.UtcNow);

@@ -48,7 +48,7 @@ internal sealed class PredictionService(
         {
             var request = call.Requests[i];
             var left = deadline - Stopwatch.GetElapsedTime(call.ArrivedTimestamp);
-            results[i] = Run(engine, request, call, predictOptions, left, i, cancellationToken);
+            results[i] = await RunAsync(engine, request, call, predictOptions, left, i, cancellationToken).ConfigureAwait(false);
             var served = new ServedPrediction(DateTimeOffset.UtcNow, call.Pipeline, lease.Version, engine.ModelDescription, request, results[i], call.Exact, call.Caller.Name);
             if (audit.Enabled && !audit.TryRecord(served, out sequence))
             {
@@ -70,7 +70,11 @@ internal sealed class PredictionService(
         return new ServeOutcome(call.Pipeline, lease.Version, results, sequence, audit.Enabled ? audit.DurableSequence : 0);
     }
 
-    private PredictionResult Run(BiathlonEngine engine, Dictionary<string, object?> request, ServeCall call, PredictOptions? predictOptions, TimeSpan left, int index, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request on the engine without blocking a thread on a remote store. A store that does not answer, or
+    /// that holds a damaged value (never served), fails the call with 503: the server's store, not the caller, is at fault.
+    /// </summary>
+    private static async Task<PredictionResult> RunAsync(BiathlonEngine engine, Dictionary<string, object?> request, ServeCall call, PredictOptions? predictOptions, TimeSpan left, int index, CancellationToken cancellationToken)
     {
         var prefix = call.Batch ? $"requests[{index}]" : "request";
         if (left <= TimeSpan.Zero)
@@ -82,7 +86,7 @@ internal sealed class PredictionService(
         {
             if (!call.Exact)
             {
-                return engine.Predict(request, predictOptions! with { Deadline = left }, cancellationToken);
+                return await engine.PredictAsync(request, predictOptions! with { Deadline = left }, cancellationToken).ConfigureAwait(false);
             }
 
             // The exact path reads everything and has no early answer: the deadline cancels it.
@@ -90,7 +94,7 @@ internal sealed class PredictionService(
             timeout.CancelAfter(left);
             try
             {
-                return engine.PredictExact(request, timeout.Token);
+                return await engine.PredictExactAsync(request, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -112,7 +116,23 @@ internal sealed class PredictionService(
             // A request value that does not fit a key column (an Int64 key's reserved minimum, say): the caller's fault.
             throw ServeException.BadField(prefix, e.Message);
         }
+        catch (StoreUnavailableException e)
+        {
+            throw StoreUnavailable(e);
+        }
+        catch (DataSourceException e)
+        {
+            throw StoreDamaged(e);
+        }
     }
+
+    /// <summary>A 503 for a store that did not answer (down or too slow): the call changed nothing and may be retried.</summary>
+    public static ServeException StoreUnavailable(StoreUnavailableException e) =>
+        new(503, "Store unavailable", $"The pipeline's store ({e.Store}) is unavailable; retry shortly. {e.Message}", retryAfter: TimeSpan.FromSeconds(1));
+
+    /// <summary>A 503 for a stored value that is damaged or missing: it was not used, and nothing was served from it.</summary>
+    public static ServeException StoreDamaged(DataSourceException e) =>
+        new(503, "Stored data unusable", $"The pipeline's store holds a damaged or missing value, which was not used: {e.Message}");
 
     private TimeSpan DeadlineOf(double? deadlineMs)
     {

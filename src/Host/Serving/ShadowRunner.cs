@@ -56,7 +56,7 @@ internal sealed class ShadowRunner : BackgroundService
         {
             await foreach (var job in _jobs.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                Compare(job);
+                await CompareAsync(job).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -64,7 +64,7 @@ internal sealed class ShadowRunner : BackgroundService
         }
     }
 
-    private void Compare(Job job)
+    private async Task CompareAsync(Job job)
     {
         using var lease = _catalog.LeaseShadow(job.Pipeline);
         if (lease is null)
@@ -76,7 +76,8 @@ internal sealed class ShadowRunner : BackgroundService
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var shadow = lease.Engine.Predict(job.Request, job.Options);
+            // Awaited, so a shadow served from a remote store holds no thread while the store answers.
+            var shadow = await lease.Engine.PredictAsync(job.Request, job.Options).ConfigureAwait(false);
             var shadowSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var primary = job.Primary;
             var agreed = lease.Engine.Definition.Task == PredictionTask.Classification
