@@ -53,6 +53,9 @@ internal static class ResponseConverter
                 ModelOnDevice = r.Compute.ModelOnDevice,
                 Fallback = r.Compute.Fallback ?? "",
             },
+            Store = r.Store.Store is { } store
+                ? new Contracts.StoreUse { Store = store, Values = r.Store.Values, Bytes = r.Store.Bytes, CacheHits = r.Store.CacheHits, FetchMs = r.Store.FetchTime.TotalMilliseconds }
+                : null,
         };
         foreach (var q in r.Queries)
         {

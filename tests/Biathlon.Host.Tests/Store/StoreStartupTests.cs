@@ -73,6 +73,8 @@ public sealed class StoreStartupTests
         Assert.True(store["values"]!.GetValue<int>() + store["cacheHits"]!.GetValue<int>() > 0, store.ToJsonString());
         var grpc = await server.Scoring.PredictAsync(SensorCall());
         Assert.Equal(prediction["value"]!.GetValue<double>(), grpc.Value);
+        Assert.Contains(redis.Endpoint, grpc.Store.Store, StringComparison.Ordinal);
+        Assert.True(grpc.Store.Values + grpc.Store.CacheHits > 0, grpc.Store.ToString());
     }
 
     /// <summary>Predictions of a pipeline that waits for its store: 503 with Retry-After over HTTP, UNAVAILABLE over gRPC, both saying so.</summary>
