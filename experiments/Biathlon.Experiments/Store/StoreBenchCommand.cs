@@ -83,9 +83,12 @@ public static class StoreBenchCommand
             var exact = new ConcurrentDictionary<int, double>();
             var measured = new List<(StoreBenchCell Cell, List<BenchSample> Biathlon, bool Classification)>();
             var uploads = new List<StoreBenchUpload>();
+            var footprints = new List<EngineFootprint>();
             if (options.Memory)
             {
+                var before = Footprint();
                 using var engine = await BiathlonEngine.LoadAsync(pipelineFolder, new EngineOptions { DataDirectory = RepositoryPaths.Data, Progress = progress }).ConfigureAwait(false);
+                footprints.Add(Loaded("in process", before));
                 foreach (var clients in options.Clients)
                 {
                     measured.Add(await CellAsync(engine, requests, options, exact, name, "memory", "in-process", "-", clients, progress).ConfigureAwait(false));
@@ -113,7 +116,9 @@ public static class StoreBenchCommand
                     foreach (var cache in options.Cache)
                     {
                         var bytes = cache == "on" ? defaults.CacheBytes : 0;
+                        var before = Footprint();
                         using var engine = await BiathlonEngine.LoadAsync(redisFolder, EngineOptionsFor(pipelineFolder, RedisOptions(redis, prefix, bytes, options), progress)).ConfigureAwait(false);
+                        footprints.Add(Loaded($"redis {topology}, cache {cache}", before));
                         foreach (var clients in options.Clients)
                         {
                             measured.Add(await CellAsync(engine, requests, options, exact, name, "redis", topology, cache, clients, progress).ConfigureAwait(false));
@@ -136,7 +141,7 @@ public static class StoreBenchCommand
                 cells.Add(cell with { Biathlon = cell.Biathlon with { WithinDeltaShare = BenchStats.WithinDelta(biathlon, exact, classification) } });
             }
 
-            pipelines.Add(new StoreBenchPipeline(name, requests.Length, description, uploads));
+            pipelines.Add(new StoreBenchPipeline(name, requests.Length, description, uploads) { Engines = footprints });
         }
 
         var uptimeAfter = await UptimeAsync().ConfigureAwait(false);
@@ -208,6 +213,21 @@ public static class StoreBenchCommand
         }
 
         return (cell, samples[1], classification);
+    }
+
+    private static (long Heap, long WorkingSet) Footprint()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
+    }
+
+    private static EngineFootprint Loaded(string engine, (long Heap, long WorkingSet) before)
+    {
+        var after = Footprint();
+        return new EngineFootprint(engine, after.Heap - before.Heap, after.WorkingSet - before.WorkingSet);
     }
 
     private static void Remember(List<BenchSample> samples, BenchMode mode, ConcurrentDictionary<int, double> exact)

@@ -135,6 +135,22 @@ public static class StoreBenchReport
                 md.AppendLine();
             }
 
+            if (p.Engines.Count > 0)
+            {
+                md.AppendLine("What loading each engine added to the process (after − before, the managed heap after a full collection; the");
+                md.AppendLine("working set includes memory-mapped table files). A Redis engine holds its layouts' local indexes and, with the cache");
+                md.AppendLine("on, fills the cache while serving (not counted here).");
+                md.AppendLine();
+                md.AppendLine("| engine | managed heap | working set |");
+                md.AppendLine("|---|---:|---:|");
+                foreach (var e in p.Engines)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| {e.Engine} | {Bytes(e.HeapBytes)} | {Bytes(e.WorkingSetBytes)} |");
+                }
+
+                md.AppendLine();
+            }
+
             var cells = r.Cells.Where(c => c.Pipeline == p.Name).ToArray();
             md.AppendLine("Ratios, exact ÷ biathlon (throughput: biathlon ÷ exact):");
             md.AppendLine();
@@ -204,7 +220,7 @@ public static class StoreBenchReport
     /// <summary>Bytes in B, KiB or MiB.</summary>
     public static string Bytes(double bytes) =>
         double.IsNaN(bytes) ? "-"
-        : bytes >= 1 << 20 ? Invariant($"{bytes / 1048576:F1} MiB")
-        : bytes >= 1 << 10 ? Invariant($"{bytes / 1024:F1} KiB")
+        : Math.Abs(bytes) >= 1 << 20 ? Invariant($"{bytes / 1048576:F1} MiB")
+        : Math.Abs(bytes) >= 1 << 10 ? Invariant($"{bytes / 1024:F1} KiB")
         : Invariant($"{bytes:F0} B");
 }

@@ -48,8 +48,20 @@ public sealed record StoreBenchResults
 public sealed record StoreBenchSettings(
     double SliceSeconds, int Slices, double WarmupSeconds, int Requests, int Seed, long CacheBytes, double CacheTtlSeconds, int SegmentRows, double OperationTimeoutSeconds);
 
-/// <summary>A pipeline's requests and its table(s) in each Redis topology.</summary>
-public sealed record StoreBenchPipeline(string Name, int Requests, string Description, IReadOnlyList<StoreBenchUpload> Uploads);
+/// <summary>A pipeline's requests, its table(s) in each Redis topology and what each loaded engine holds in memory.</summary>
+public sealed record StoreBenchPipeline(string Name, int Requests, string Description, IReadOnlyList<StoreBenchUpload> Uploads)
+{
+    public IReadOnlyList<EngineFootprint> Engines { get; init; } = [];
+}
+
+/// <summary>
+/// What loading one engine added to the process: the managed heap after a full collection, and the working set
+/// (memory-mapped table files included), each after minus before the load.
+/// </summary>
+/// <param name="Engine">"in process", "redis single, cache off", ...</param>
+/// <param name="HeapBytes">Managed heap added.</param>
+/// <param name="WorkingSetBytes">Working set added.</param>
+public sealed record EngineFootprint(string Engine, double HeapBytes, double WorkingSetBytes);
 
 /// <summary>What one upload of a pipeline's Redis tables put in one topology.</summary>
 /// <param name="Topology">"single" or "cluster".</param>
