@@ -46,6 +46,9 @@ public sealed class StoreBenchCliTests : IDisposable
             }
 
             Assert.InRange(c.Biathlon.WithinDeltaShare, 0, 1);
+
+            // Both modes walk the same request stream, so some requests were answered by both: the paired ratios exist.
+            Assert.True(c.Ratios.PairedRequests > 0 && double.IsFinite(c.Ratios.PairedP50Latency) && c.Ratios.PairedP50Latency > 0, c.Label);
             if (c.Store == "memory")
             {
                 Assert.Equal(0, c.Exact.BytesMean + c.Biathlon.BytesMean);
@@ -55,6 +58,9 @@ public sealed class StoreBenchCliTests : IDisposable
         // With the cache off every segment crosses the network: exact reads every partition, so it fetches bytes.
         Assert.All(results.Cells.Where(c => c.Cache == "off"), c => Assert.True(c.Exact.BytesMean > 0 && c.Exact.ValuesMean > 0 && c.Exact.CacheHitsMean == 0, c.Label));
         Assert.All(results.Pipelines.Single().Uploads, u => Assert.True(u.Keys > 100 && u.UsedMemoryBytes > 0, u.Topology));
+        Assert.Equal(
+            ["in process", "redis single, cache off", "redis single, cache on", "redis cluster, cache off", "redis cluster, cache on"],
+            results.Pipelines.Single().Engines.Select(e => e.Engine).ToArray());
 
         // The goal is about flight-delay: not measured here, and said so.
         Assert.Equal(4, results.Goals.Count);

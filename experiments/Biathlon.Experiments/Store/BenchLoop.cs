@@ -157,10 +157,31 @@ internal static class BenchStats
         return compared == 0 ? double.NaN : within / (double)compared;
     }
 
-    /// <summary>Exact ÷ biathlon for times and bytes, biathlon ÷ exact for throughput.</summary>
-    public static CellRatios Ratios(ModeStats exact, ModeStats biathlon) => new(
-        exact.MeanMs / biathlon.MeanMs, exact.P50Ms / biathlon.P50Ms, exact.P95Ms / biathlon.P95Ms, exact.P99Ms / biathlon.P99Ms,
-        biathlon.ThroughputRps / exact.ThroughputRps, Ratio(exact.BytesMean, biathlon.BytesMean), Ratio(exact.BytesP50, biathlon.BytesP50));
+    /// <summary>Exact ÷ biathlon for times and bytes, biathlon ÷ exact for throughput; plain and paired (the same requests).</summary>
+    public static CellRatios Ratios(ModeStats exact, ModeStats biathlon, IReadOnlyList<BenchSample> exactSamples, IReadOnlyList<BenchSample> biathlonSamples)
+    {
+        static Dictionary<int, (double Ms, double Bytes)> PerRequest(IReadOnlyList<BenchSample> samples) =>
+            samples.Where(s => s.Error is null).GroupBy(s => s.Index).ToDictionary(g => g.Key, g => (g.Average(s => s.Ms), g.Average(s => (double)s.Bytes)));
+
+        var e = PerRequest(exactSamples);
+        var b = PerRequest(biathlonSamples);
+        var common = e.Keys.Where(b.ContainsKey).ToArray();
+        var plain = new CellRatios(
+            exact.MeanMs / biathlon.MeanMs, exact.P50Ms / biathlon.P50Ms, exact.P95Ms / biathlon.P95Ms, exact.P99Ms / biathlon.P99Ms,
+            biathlon.ThroughputRps / exact.ThroughputRps, Ratio(exact.BytesMean, biathlon.BytesMean), Ratio(exact.BytesP50, biathlon.BytesP50));
+        if (common.Length == 0)
+        {
+            return plain;
+        }
+
+        return plain with
+        {
+            PairedRequests = common.Length,
+            PairedP50Latency = Percentile(common.Select(i => e[i].Ms).Order().ToArray(), 0.5) / Percentile(common.Select(i => b[i].Ms).Order().ToArray(), 0.5),
+            PairedMeanLatency = common.Average(i => e[i].Ms) / common.Average(i => b[i].Ms),
+            PairedBytesMean = Ratio(common.Average(i => e[i].Bytes), common.Average(i => b[i].Bytes)),
+        };
+    }
 
     /// <summary>Linear interpolation between the order statistics around (n − 1)·q; NaN for no values.</summary>
     public static double Percentile(IReadOnlyList<double> sorted, double q)

@@ -86,13 +86,16 @@ public static class StoreBenchCommand
             var footprints = new List<EngineFootprint>();
             if (options.Memory)
             {
-                var before = Footprint();
-                using var engine = await BiathlonEngine.LoadAsync(pipelineFolder, new EngineOptions { DataDirectory = RepositoryPaths.Data, Progress = progress }).ConfigureAwait(false);
-                footprints.Add(Loaded("in process", before));
-                foreach (var clients in options.Clients)
-                {
-                    measured.Add(await CellAsync(engine, requests, options, exact, name, "memory", "in-process", "-", clients, progress).ConfigureAwait(false));
-                }
+                footprints.Add(await ServeAsync(
+                    "in process",
+                    () => BiathlonEngine.LoadAsync(pipelineFolder, new EngineOptions { DataDirectory = RepositoryPaths.Data, Progress = progress }),
+                    async engine =>
+                    {
+                        foreach (var clients in options.Clients)
+                        {
+                            measured.Add(await CellAsync(engine, requests, options, exact, name, "memory", "in-process", "-", clients, progress).ConfigureAwait(false));
+                        }
+                    }).ConfigureAwait(false));
             }
 
             foreach (var topology in options.Topologies)
@@ -116,13 +119,16 @@ public static class StoreBenchCommand
                     foreach (var cache in options.Cache)
                     {
                         var bytes = cache == "on" ? defaults.CacheBytes : 0;
-                        var before = Footprint();
-                        using var engine = await BiathlonEngine.LoadAsync(redisFolder, EngineOptionsFor(pipelineFolder, RedisOptions(redis, prefix, bytes, options), progress)).ConfigureAwait(false);
-                        footprints.Add(Loaded($"redis {topology}, cache {cache}", before));
-                        foreach (var clients in options.Clients)
-                        {
-                            measured.Add(await CellAsync(engine, requests, options, exact, name, "redis", topology, cache, clients, progress).ConfigureAwait(false));
-                        }
+                        footprints.Add(await ServeAsync(
+                            $"redis {topology}, cache {cache}",
+                            () => BiathlonEngine.LoadAsync(redisFolder, EngineOptionsFor(pipelineFolder, RedisOptions(redis, prefix, bytes, options), progress)),
+                            async engine =>
+                            {
+                                foreach (var clients in options.Clients)
+                                {
+                                    measured.Add(await CellAsync(engine, requests, options, exact, name, "redis", topology, cache, clients, progress).ConfigureAwait(false));
+                                }
+                            }).ConfigureAwait(false));
                     }
                 }
                 finally
@@ -202,11 +208,11 @@ public static class StoreBenchCommand
         var classification = engine.Definition.Task != PredictionTask.Regression;
         var exactStats = BenchStats.Of(samples[0], seconds[0], exact, classification);
         var biathlonStats = BenchStats.Of(samples[1], seconds[1], exact, classification);
-        var cell = new StoreBenchCell(pipeline, store, topology, cache, clients, exactStats, biathlonStats, BenchStats.Ratios(exactStats, biathlonStats));
+        var cell = new StoreBenchCell(pipeline, store, topology, cache, clients, exactStats, biathlonStats, BenchStats.Ratios(exactStats, biathlonStats, samples[0], samples[1]));
         progress.Report(string.Create(CultureInfo.InvariantCulture,
             $"{pipeline} {cell.Label}: exact p50 {exactStats.P50Ms:F2} ms, {exactStats.BytesMean / 1024:F0} KiB, {exactStats.ThroughputRps:F1} req/s ({exactStats.Requests}, {exactStats.Errors} errors); " +
             $"biathlon p50 {biathlonStats.P50Ms:F2} ms, {biathlonStats.BytesMean / 1024:F0} KiB, {biathlonStats.ThroughputRps:F1} req/s ({biathlonStats.Requests}, {biathlonStats.Errors} errors); " +
-            $"×{cell.Ratios.P50Latency:F1} p50, ×{cell.Ratios.BytesMean:F1} bytes"));
+            $"×{cell.Ratios.P50Latency:F1} p50, ×{cell.Ratios.BytesMean:F1} bytes; on the same {cell.Ratios.PairedRequests} requests ×{cell.Ratios.PairedP50Latency:F1} p50, ×{cell.Ratios.PairedBytesMean:F1} bytes"));
         foreach (var message in exactStats.ErrorMessages.Concat(biathlonStats.ErrorMessages).Distinct(StringComparer.Ordinal))
         {
             progress.Report($"  error: {message}");
@@ -224,10 +230,28 @@ public static class StoreBenchCommand
         return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
     }
 
-    private static EngineFootprint Loaded(string engine, (long Heap, long WorkingSet) before)
+    /// <summary>
+    /// Loads an engine, measures what the load added (heap after a full collection, working set), serves with it and
+    /// disposes it. No reference to it outlives this call, so the next engine's "before" does not count this one.
+    /// </summary>
+    private static async Task<EngineFootprint> ServeAsync(string label, Func<Task<BiathlonEngine>> load, Func<BiathlonEngine, Task> serve)
     {
-        var after = Footprint();
-        return new EngineFootprint(engine, after.Heap - before.Heap, after.WorkingSet - before.WorkingSet);
+        var before = Footprint();
+        BiathlonEngine? engine = await load().ConfigureAwait(false);
+        EngineFootprint footprint;
+        try
+        {
+            var after = Footprint();
+            footprint = new EngineFootprint(label, after.Heap - before.Heap, after.WorkingSet - before.WorkingSet);
+            await serve(engine).ConfigureAwait(false);
+        }
+        finally
+        {
+            engine.Dispose();
+            engine = null;
+        }
+
+        return footprint with { RetainedHeapBytes = Footprint().Heap - before.Heap };
     }
 
     private static void Remember(List<BenchSample> samples, BenchMode mode, ConcurrentDictionary<int, double> exact)

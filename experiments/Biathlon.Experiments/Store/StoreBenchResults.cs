@@ -61,7 +61,11 @@ public sealed record StoreBenchPipeline(string Name, int Requests, string Descri
 /// <param name="Engine">"in process", "redis single, cache off", ...</param>
 /// <param name="HeapBytes">Managed heap added.</param>
 /// <param name="WorkingSetBytes">Working set added.</param>
-public sealed record EngineFootprint(string Engine, double HeapBytes, double WorkingSetBytes);
+public sealed record EngineFootprint(string Engine, double HeapBytes, double WorkingSetBytes)
+{
+    /// <summary>The managed heap after serving, disposing the engine and a full collection, minus before the load.</summary>
+    public double RetainedHeapBytes { get; init; } = double.NaN;
+}
 
 /// <summary>What one upload of a pipeline's Redis tables put in one topology.</summary>
 /// <param name="Topology">"single" or "cluster".</param>
@@ -125,8 +129,26 @@ public sealed record ModeStats(
 /// <param name="EstimatedRowsMean">Rows in its windows over all partitions (what exact reads) per answer.</param>
 public sealed record QueryStats(string Name, double MeanFraction, double ExactShare, string ExactReasons, double RowsScannedMean, double EstimatedRowsMean);
 
-/// <summary>Exact ÷ biathlon (throughput: biathlon ÷ exact): how many times faster, and how many times fewer bytes.</summary>
-public sealed record CellRatios(double MeanLatency, double P50Latency, double P95Latency, double P99Latency, double Throughput, double BytesMean, double BytesP50);
+/// <summary>
+/// Exact ÷ biathlon (throughput: biathlon ÷ exact): how many times faster, and how many times fewer bytes. The plain
+/// ratios compare all answers of each mode; in a closed loop biathlon gets through many more of the request list than
+/// exact does, so the paired ratios compare the two on the same requests only: those both modes answered in the
+/// cell, each request's figures averaged over its answers first.
+/// </summary>
+public sealed record CellRatios(double MeanLatency, double P50Latency, double P95Latency, double P99Latency, double Throughput, double BytesMean, double BytesP50)
+{
+    /// <summary>Distinct requests both modes answered in the cell.</summary>
+    public int PairedRequests { get; init; }
+
+    /// <summary>Median over the paired requests of exact's latency ÷ the median of biathlon's.</summary>
+    public double PairedP50Latency { get; init; } = double.NaN;
+
+    /// <summary>Mean over the paired requests of exact's latency ÷ the mean of biathlon's.</summary>
+    public double PairedMeanLatency { get; init; } = double.NaN;
+
+    /// <summary>Mean bytes over the paired requests, exact ÷ biathlon.</summary>
+    public double PairedBytesMean { get; init; } = double.NaN;
+}
 
 /// <summary>A goal compared with the figures: reported, never asserted.</summary>
 /// <param name="Goal">What is wanted.</param>
