@@ -86,6 +86,7 @@ internal static class HarnessCommandLine
         root.Subcommands.Add(ExportOnnx());
         Harness(root, "all", "fetch, prepare, profile, run (with the calibration) and report.", HarnessCommands.AllAsync, spec: false);
         root.Subcommands.Add(LoadTest());
+        root.Subcommands.Add(Store.StoreBenchCommand.Create());
         root.Subcommands.Add(FlightDelay());
         var demo = new Command("demo", "Sampled aggregates with 95% intervals beside exact values on the flights data.");
         demo.SetAction((_, _) => SamplingDemo.RunAsync());
