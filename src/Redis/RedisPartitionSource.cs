@@ -70,14 +70,18 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var ready = new List<(Sampling.Aggregates.SampleCursor Cursor, int Slot, Assembly? Parts)>();
-        var gets = new List<(Assembly Parts, int Index, string Key)>();
+
+        // Each key is fetched once per round, however many queries' widenings need it (overlapping windows of one group).
+        var gets = new List<string>();
+        var getOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var waiting = new List<(Assembly Parts, int Index, int Get)>();
         var slots = new List<int>();
         var hits = 0;
         foreach (var (cursor, partitions) in batch.Entries)
         {
             var predicate = cursor.Predicate;
             var layout = predicate.Layout;
-            var index = layout.RemoteIndex ?? throw new InvalidOperationException($"Layout '{layout.Name}' is not remote.");
+            var index = cursor.Index ?? throw new InvalidOperationException($"Layout '{layout.Name}' is not remote.");
             var group = predicate.GroupId;
             slots.Clear();
             cursor.ListPending(partitions, slots);
@@ -115,7 +119,13 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
                     }
                     else
                     {
-                        gets.Add((parts, i, key));
+                        if (!getOf.TryGetValue(key, out var get))
+                        {
+                            getOf[key] = get = gets.Count;
+                            gets.Add(key);
+                        }
+
+                        waiting.Add((parts, i, get));
                     }
 
                     i++;
@@ -129,15 +139,20 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
         if (gets.Count > 0)
         {
             var values = await GetAllAsync(gets, cancellationToken).ConfigureAwait(false);
+            var decoded = new LayoutPartition[gets.Count];
             for (var g = 0; g < gets.Count; g++)
             {
-                var (parts, i, key) = gets[g];
+                var key = gets[g];
                 var value = values[g] ?? throw new DataSourceException(
                     key, $"Redis has no value '{key}', which the index of table '{_keys.Table}' lists: the store changed under this server (a partial reload or a flush). Reload the table (Biathlon.Host load-store) and restart or reload the pipeline.");
-                var rows = SegmentFormat.Decode(key, _schema, value);
-                parts.Rows[i] = rows;
+                decoded[g] = SegmentFormat.Decode(key, _schema, value);
                 bytes += value.Length;
-                _cache.Add(key, rows, value.Length);
+                _cache.Add(key, decoded[g], value.Length);
+            }
+
+            foreach (var (parts, i, get) in waiting)
+            {
+                parts.Rows[i] = decoded[get];
             }
         }
 
@@ -154,7 +169,7 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     }
 
     /// <summary>Issues every GET at once (one pipelined batch; in a cluster, one pipeline per node) and waits for all, within the operation timeout.</summary>
-    private async Task<byte[]?[]> GetAllAsync(List<(Assembly Parts, int Index, string Key)> gets, CancellationToken cancellationToken)
+    private async Task<byte[]?[]> GetAllAsync(List<string> gets, CancellationToken cancellationToken)
     {
         var tasks = new Task<RedisValue>[gets.Count];
         try
@@ -163,7 +178,7 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
             var batch = _database.CreateBatch();
             for (var g = 0; g < gets.Count; g++)
             {
-                tasks[g] = batch.StringGetAsync(gets[g].Key);
+                tasks[g] = batch.StringGetAsync(gets[g]);
             }
 
             batch.Execute();
@@ -227,13 +242,16 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
             throw RedisTableStore.Unavailable(_options, $"reading the append log of table '{_keys.Table}'", e);
         }
 
-        Apply(_layouts, _keys, records, applied);
+        Apply(_layouts[0].Table, _keys, records, applied);
         Interlocked.Exchange(ref _logApplied, applied + records.Length);
         LastRefreshError = null;
     }
 
-    /// <summary>Applies append records (log positions from <paramref name="firstPosition"/>) to the layouts' indexes.</summary>
-    internal static void Apply(Layout[] layouts, RedisKeys keys, RedisValue[] records, long firstPosition)
+    /// <summary>
+    /// Applies append records (log positions from <paramref name="firstPosition"/>) to the table's layout indexes, and
+    /// publishes the new indexes of all layouts at once: no request sees an append in one layout and not another.
+    /// </summary>
+    internal static void Apply(PartitionedTable table, RedisKeys keys, RedisValue[] records, long firstPosition)
     {
         var added = new Dictionary<string, List<AddedSegment>>(StringComparer.Ordinal);
         for (var r = 0; r < records.Length; r++)
@@ -250,13 +268,21 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
             }
         }
 
-        foreach (var layout in layouts)
+        if (added.Count == 0)
+        {
+            return;
+        }
+
+        var indexes = (RemoteLayoutIndex[])table.RemoteIndexes!.Clone();
+        foreach (var layout in table.Layouts)
         {
             if (added.TryGetValue(layout.Name, out var list))
             {
-                layout.UpdateIndex(layout.RemoteIndex!.WithSegments(list, firstPosition + records.Length));
+                indexes[layout.RemoteOrdinal] = indexes[layout.RemoteOrdinal].WithSegments(list, firstPosition + records.Length);
             }
         }
+
+        table.PublishIndexes(indexes);
     }
 
     private async Task RefreshQuietlyAsync()

@@ -31,8 +31,21 @@ public sealed class RedisStoreOptions
     /// <summary>Bytes of fetched segments the local cache holds at most; 0 turns it off. Default 64 MiB.</summary>
     public long CacheBytes { get; init; } = 64L << 20;
 
-    /// <summary>Rows per stored segment at upload: a group's rows of one partition are cut into time-ordered segments this long, so a time window fetches only the segments it overlaps. Default 4096.</summary>
+    /// <summary>
+    /// Most rows in one stored segment. A group's rows of one partition are cut into time-ordered segments, so a time
+    /// window fetches only the segments it overlaps. Default 4096.
+    /// </summary>
     public int SegmentRows { get; init; } = 4096;
+
+    /// <summary>Fewest rows a segment takes before <see cref="SegmentSpan"/> may end it (the last of a run may hold fewer). Default 64.</summary>
+    public int SegmentMinRows { get; init; } = 64;
+
+    /// <summary>
+    /// Longest time a segment covers once it holds <see cref="SegmentMinRows"/> rows (timestamp time columns; an
+    /// integer time column is cut by rows only). Shorter spans fetch less around a narrow window's edges but make more
+    /// values. Default 1 day.
+    /// </summary>
+    public TimeSpan SegmentSpan { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>
     /// Bytes above which one group's segments are spread over several hash tags (so several cluster slots) instead
@@ -71,6 +84,16 @@ public sealed class RedisStoreOptions
         if (SegmentRows is < 16 or > 1 << 20)
         {
             throw new ConfigurationException(nameof(SegmentRows), $"Rows per segment must lie in [16, 1048576] (got {SegmentRows}).");
+        }
+
+        if (SegmentMinRows < 1 || SegmentMinRows > SegmentRows)
+        {
+            throw new ConfigurationException(nameof(SegmentMinRows), $"The fewest rows per segment must lie in [1, SegmentRows = {SegmentRows}] (got {SegmentMinRows}).");
+        }
+
+        if (SegmentSpan <= TimeSpan.Zero)
+        {
+            throw new ConfigurationException(nameof(SegmentSpan), $"The segment span must be positive (got {SegmentSpan}).");
         }
 
         if (SlotBytes < 1 << 20)

@@ -137,15 +137,16 @@ public sealed class RedisTableStore
             {
                 Source = source,
             };
+            table.PublishIndexes(indexes);
             var layouts = new Layout[indexes.Length];
             for (var l = 0; l < layouts.Length; l++)
             {
                 var spec = manifest.Layouts[l];
-                layouts[l] = new Layout(table, spec.Name, [.. spec.Keys.Select(schema.Ordinal)], indexes[l]);
+                layouts[l] = new Layout(table, spec.Name, [.. spec.Keys.Select(schema.Ordinal)], l);
             }
 
             table.SetLayouts(layouts);
-            RedisPartitionSource.Apply(layouts, keys, log, 0);
+            RedisPartitionSource.Apply(table, keys, log, 0);
             source.MarkApplied(log.Length);
             source.Attach(layouts);
             return table;

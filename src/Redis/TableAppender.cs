@@ -58,6 +58,7 @@ internal sealed class TableAppender(IDatabase database, RedisKeys keys, RedisSto
 
         var time = table.TimeOrdinal;
         var times = time >= 0 ? Longs(columns[time]) : null;
+        var cuts = new SegmentCuts(options, time >= 0 ? schema[time].Type : null);
         var added = new List<(string Layout, AddedSegment Segment)>();
         var writes = new List<Task>();
         foreach (var layout in table.Layouts)
@@ -93,9 +94,11 @@ internal sealed class TableAppender(IDatabase database, RedisKeys keys, RedisSto
 
                 var group = index.FindGroup(key);
                 var splits = group >= 0 ? index.Splits(group) : 1;
-                for (int s = 0, chunk = 0; s < members.Count; s += options.SegmentRows, chunk++)
+                Func<int, long>? timeAt = times is null ? null : i => times[members[i]];
+                for (int s = 0, e, chunk = 0; s < members.Count; s = e, chunk++)
                 {
-                    var count = Math.Min(options.SegmentRows, members.Count - s);
+                    e = cuts.Next(s, members.Count, timeAt);
+                    var count = e - s;
                     var id = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes($"{batchId}/{layout.Name}/{chunk}")) | (1UL << 63);
                     var name = keys.Segment(layout.Name, key, splits, slot, id);
                     var value = SegmentFormat.Encode(name, schema, Gather(schema, columns, members, s, count), count);

@@ -6,7 +6,7 @@ namespace Biathlon.Redis;
 
 /// <summary>
 /// Writes one layout of a table built in process as segments: per group and partition (the census last), the group's
-/// time-ordered rows cut every <see cref="RedisStoreOptions.SegmentRows"/> rows. Writes are pipelined, a bounded
+/// time-ordered rows cut by <see cref="SegmentCuts"/>. Writes are pipelined, a bounded
 /// number of bytes in flight at a time, and the layout's index is returned for the caller to store.
 /// </summary>
 internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisStoreOptions options, IProgress<string>? progress)
@@ -58,6 +58,7 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
         var pending = new List<Task>();
         long pendingBytes = 0;
         var time = table.TimeOrdinal;
+        var cuts = new SegmentCuts(options, time >= 0 ? schema[time].Type : null);
         for (var g = 0; g < groups; g++)
         {
             var key = layout.Groups.Keys.Slice(g * width, width).ToArray();
@@ -70,10 +71,12 @@ internal sealed class TableUploader(IDatabase database, RedisKeys keys, RedisSto
                 }
 
                 var part = layout.Parts[slot];
+                Func<int, long>? timeAt = time >= 0 ? row => part.Int64s(time)[row] : null;
                 ulong id = 0;
-                for (var s = starts[slot][g]; s < starts[slot][g + 1]; s += options.SegmentRows, id++)
+                for (int s = starts[slot][g], e; s < starts[slot][g + 1]; s = e, id++)
                 {
-                    var rows = Math.Min(options.SegmentRows, starts[slot][g + 1] - s);
+                    e = cuts.Next(s, starts[slot][g + 1], timeAt);
+                    var rows = e - s;
                     var name = keys.Segment(layout.Name, key, splits[g], slot, id);
                     var value = SegmentFormat.Encode(name, schema, part, s, rows);
                     segments.Add(new SegmentInfo(id, rows, time >= 0 ? part.Int64s(time)[s] : long.MinValue, time >= 0 ? part.Int64s(time)[s + rows - 1] : long.MinValue));

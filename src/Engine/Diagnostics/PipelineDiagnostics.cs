@@ -91,10 +91,18 @@ public sealed class PipelineDiagnostics(BiathlonEngine engine)
         var values = RequestValues.Parse(request, definition.Request);
         var compiled = _pipeline.Queries[query];
         var predicate = compiled.Bind(values);
-        var exactRows = compiled.EstimateRows(predicate);
         var start = Stopwatch.GetTimestamp();
         using var cursor = compiled.Layout.OpenCursor(
             predicate, compiled.Aggregates, _pipeline.EstimatorOptions, RequestStreams.PartitionOrder(values.Digest(definition.Planner.Seed), query));
+        var exactRows = compiled.EstimateRows(cursor);
+        if (compiled.Table.Source is { } source)
+        {
+            // A remote table: the partitions the widening reads are fetched first (their time counts).
+            var batch = new Sampling.Sources.FetchBatch();
+            batch.Add(cursor, Math.Clamp((int)Math.Ceiling(fraction * compiled.Partitions - 1e-9), 1, compiled.Partitions));
+            source.FetchAsync(batch, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+
         cursor.WidenTo(fraction);
         for (var a = 0; a < compiled.Aggregates.Length; a++)
         {

@@ -156,8 +156,9 @@ internal sealed class CompiledQuery
     /// Rows in the predicate's ranges over all partitions and the census (before filters): exact for an in-process
     /// table (2 binary searches per partition), from the local index for a remote one (no network).
     /// </summary>
-    public long EstimateRows(BoundPredicate predicate)
+    public long EstimateRows(SampleCursor cursor)
     {
+        var predicate = cursor.Predicate;
         var stored = Layout.PartitionCount + (Layout.HasCensus ? 1 : 0);
         if (!Layout.IsRemote)
         {
@@ -173,7 +174,7 @@ internal sealed class CompiledQuery
         double estimated = 0;
         for (var p = 0; p < stored; p++)
         {
-            estimated += Layout.EstimateRows(predicate, p);
+            estimated += Layout.EstimateRows(predicate, p, cursor.Index);
         }
 
         return (long)Math.Round(estimated);

@@ -45,6 +45,20 @@ internal sealed class RequestContext : IDisposable
     /// <summary>What of the request ran on the device (reset per request).</summary>
     public Compute.RequestComputeUse ComputeUse { get; } = new();
 
+    /// <summary>The snapshot of each remote table's indexes this request reads by (cleared per request).</summary>
+    public Dictionary<Sampling.Layouts.PartitionedTable, Sampling.Sources.RemoteLayoutIndex[]> PinnedIndexes { get; } = [];
+
+    /// <summary>The request's snapshot of <paramref name="table"/>'s indexes: taken at its first use in the request.</summary>
+    public Sampling.Sources.RemoteLayoutIndex[] RemoteIndexes(Sampling.Layouts.PartitionedTable table)
+    {
+        if (!PinnedIndexes.TryGetValue(table, out var indexes))
+        {
+            PinnedIndexes[table] = indexes = table.RemoteIndexes!;
+        }
+
+        return indexes;
+    }
+
     /// <summary>The round's widenings of remote cursors, fetched together, and the request's fetch totals (reused).</summary>
     public Sampling.Sources.FetchBatch Fetch { get; } = new();
 

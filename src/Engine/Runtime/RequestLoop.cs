@@ -41,6 +41,7 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
     private async ValueTask<PredictionResult> RunRoundsAsync(RequestContext context, IReadOnlyDictionary<string, object?> request, PredictOptions? options, bool exact, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
+        context.PinnedIndexes.Clear();
         var model = _pipeline.Model
             ?? throw new InvalidOperationException($"Pipeline '{_definition.Name}' was loaded without its model (EngineOptions.LoadModel = false).");
         var values = _pipeline.ReadRequest(context, request);
@@ -60,7 +61,14 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
         {
             var query = _pipeline.Queries[q];
             var cursor = context.OpenCursor(q, query, values, _pipeline.EstimatorOptions, RequestStreams.PartitionOrder(seed, q));
-            context.EstimatedRows[q] = query.EstimateRows(cursor.Predicate);
+            if (query.Layout.IsRemote)
+            {
+                // Every query of a table reads by one snapshot of its indexes, taken once per request: an append
+                // published meanwhile is in all of them or in none.
+                cursor.Pin(context.RemoteIndexes(query.Table)[query.Layout.RemoteOrdinal]);
+            }
+
+            context.EstimatedRows[q] = query.EstimateRows(cursor);
             context.ExactReasons[q] = exact ? ExactReason.ExactRequest
                 : !query.Definition.Sampled ? ExactReason.NotSampled
                 : query.HasNotEstimable ? ExactReason.NotEstimable

@@ -31,8 +31,14 @@ internal sealed class RedisOptions
     /// <summary>Memory for fetched segments, in MiB (default 64; 0 turns the cache off).</summary>
     public long CacheMiB { get; set; } = 64;
 
-    /// <summary>Rows per stored segment that appends write (default 4,096).</summary>
+    /// <summary>Most rows per stored segment that appends write (default 4,096).</summary>
     public int SegmentRows { get; set; } = 4_096;
+
+    /// <summary>Fewest rows a segment takes before its time span may end it (default 64).</summary>
+    public int SegmentMinRows { get; set; } = 64;
+
+    /// <summary>Longest time one segment covers once it holds SegmentMinRows rows, in minutes (default 1,440: a day).</summary>
+    public int SegmentSpanMinutes { get; set; } = 1_440;
 
     /// <summary>The configuration string in force: <see cref="Configuration"/>, else <c>BIATHLON_REDIS</c>, else null.</summary>
     public string? EffectiveConfiguration =>
@@ -53,6 +59,8 @@ internal sealed class RedisOptions
         CacheTtl = TimeSpan.FromMilliseconds(CacheTtlMilliseconds),
         CacheBytes = CacheMiB is >= 0 and <= MaxCacheMiB ? CacheMiB << 20 : -1,
         SegmentRows = SegmentRows,
+        SegmentMinRows = SegmentMinRows,
+        SegmentSpan = TimeSpan.FromMinutes(SegmentSpanMinutes),
     };
 
     /// <summary>The setting (below <c>Biathlon:Store:Redis</c>) that holds a <see cref="RedisStoreOptions"/> option.</summary>
@@ -61,6 +69,7 @@ internal sealed class RedisOptions
         nameof(RedisStoreOptions.OperationTimeout) => nameof(OperationTimeoutMilliseconds),
         nameof(RedisStoreOptions.CacheTtl) => nameof(CacheTtlMilliseconds),
         nameof(RedisStoreOptions.CacheBytes) => nameof(CacheMiB),
+        nameof(RedisStoreOptions.SegmentSpan) => nameof(SegmentSpanMinutes),
         _ => storeOption,
     };
 }

@@ -132,6 +132,7 @@ public sealed class SampleCursor : IDisposable
         _estimates = new FeatureEstimate[_aggregates.Length];
         _estimatedAt = new long[_aggregates.Length];
         _fetched = layout.IsRemote ? new LayoutPartition?[layout.PartitionCount + 1] : null;
+        Index = layout.RemoteIndex;
     }
 
     /// <summary>The aggregates, in the order given.</summary>
@@ -139,6 +140,15 @@ public sealed class SampleCursor : IDisposable
 
     /// <summary>The predicate sampled.</summary>
     public BoundPredicate Predicate => _predicate;
+
+    /// <summary>
+    /// The snapshot of a remote layout's index this cursor reads by (null in process): taken when it opens or restarts,
+    /// or pinned by the caller, so every round of a request fetches by one version even while appends are published.
+    /// </summary>
+    internal Sources.RemoteLayoutIndex? Index { get; private set; }
+
+    /// <summary>Makes the cursor read by <paramref name="index"/> (one snapshot a request took for all its queries).</summary>
+    internal void Pin(Sources.RemoteLayoutIndex index) => Index = index;
 
     /// <summary>The order in which partitions are read.</summary>
     public PartitionOrder Order { get; private set; }
@@ -196,6 +206,7 @@ public sealed class SampleCursor : IDisposable
         if (_fetched is not null)
         {
             Array.Clear(_fetched);
+            Index = _layout.RemoteIndex;
         }
     }
 

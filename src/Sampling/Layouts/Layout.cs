@@ -19,7 +19,7 @@ public sealed class Layout
     private readonly int[] _keyOrdinals;
     private readonly PartitionRangeIndex? _ranges;
     private readonly long _rowCount;
-    private volatile RemoteLayoutIndex? _remote;
+    private readonly int _remoteOrdinal = -1;
 
     internal Layout(PartitionedTable table, string name, int[] keyOrdinals, GroupIndex groups, LayoutPartition[] partitions)
     {
@@ -45,8 +45,11 @@ public sealed class Layout
         _ranges = new PartitionRangeIndex(partitions, groups.Count, groups.Width > 0, table.TimeOrdinal, rows);
     }
 
-    /// <summary>A layout whose rows live in a remote store, described by <paramref name="index"/>.</summary>
-    internal Layout(PartitionedTable table, string name, int[] keyOrdinals, RemoteLayoutIndex index)
+    /// <summary>
+    /// A layout whose rows live in a remote store: its index is entry <paramref name="ordinal"/> of the table's
+    /// published indexes (<see cref="PartitionedTable.PublishIndexes"/>), so all layouts of a table change together.
+    /// </summary>
+    internal Layout(PartitionedTable table, string name, int[] keyOrdinals, int ordinal)
     {
         Table = table;
         Name = name;
@@ -60,7 +63,7 @@ public sealed class Layout
         }
 
         KeyColumns = keys;
-        _remote = index;
+        _remoteOrdinal = ordinal;
     }
 
     /// <summary>The table this layout orders.</summary>
@@ -76,19 +79,22 @@ public sealed class Layout
     public int PartitionCount => Table.Partitions;
 
     /// <summary>True when the table has a census stratum: stored as partition <see cref="PartitionCount"/>, read in full by every cursor.</summary>
-    public bool HasCensus => _remote is { } remote ? remote.HasCensus : Parts.Length > Table.Partitions;
+    public bool HasCensus => RemoteIndex is { } remote ? remote.HasCensus : Parts.Length > Table.Partitions;
 
     /// <summary>Number of distinct key tuples.</summary>
-    public int GroupCount => _remote?.GroupCount ?? Groups.Count;
+    public int GroupCount => RemoteIndex?.GroupCount ?? Groups.Count;
 
     /// <summary>Total rows stored (for a remote layout: as its local index knows them).</summary>
-    public long RowCount => _remote?.RowCount ?? _rowCount;
+    public long RowCount => RemoteIndex?.RowCount ?? _rowCount;
 
     /// <summary>True when the rows live in a remote store; cursors then read rows fetched for them.</summary>
-    public bool IsRemote => _remote is not null;
+    public bool IsRemote => _remoteOrdinal >= 0;
 
     /// <summary>The local index of a remote layout (its latest snapshot); null for an in-process layout.</summary>
-    internal RemoteLayoutIndex? RemoteIndex => _remote;
+    internal RemoteLayoutIndex? RemoteIndex => _remoteOrdinal < 0 ? null : Table.RemoteIndexes![_remoteOrdinal];
+
+    /// <summary>This layout's entry in the table's published indexes; -1 for an in-process layout.</summary>
+    internal int RemoteOrdinal => _remoteOrdinal;
 
     internal ReadOnlySpan<int> KeyOrdinals => _keyOrdinals;
 
@@ -97,21 +103,10 @@ public sealed class Layout
     internal LayoutPartition[] Parts { get; }
 
     /// <summary>Rows stored in partition <paramref name="partition"/>.</summary>
-    public int PartitionRowCount(int partition) => _remote is { } remote ? (int)remote.SlotRows(partition) : Parts[partition].RowCount;
-
-    /// <summary>Publishes a newer snapshot of a remote layout's index (appends arrived); requests bound earlier keep their group ids.</summary>
-    internal void UpdateIndex(RemoteLayoutIndex index)
-    {
-        if (_remote is null)
-        {
-            throw new InvalidOperationException($"Layout '{Name}' of table '{Table.Name}' is in process; it has no remote index.");
-        }
-
-        _remote = index;
-    }
+    public int PartitionRowCount(int partition) => RemoteIndex is { } remote ? (int)remote.SlotRows(partition) : Parts[partition].RowCount;
 
     /// <summary>The group with encoded key tuple <paramref name="key"/>, or -1 when no row has it.</summary>
-    internal int FindGroup(ReadOnlySpan<long> key) => _remote is { } remote ? remote.FindGroup(key) : Groups.Find(key);
+    internal int FindGroup(ReadOnlySpan<long> key) => RemoteIndex is { } remote ? remote.FindGroup(key) : Groups.Find(key);
 
     /// <summary>
     /// Resolves <paramref name="predicate"/> against this layout. Throws <see cref="QueryException"/> or
@@ -170,7 +165,7 @@ public sealed class Layout
     /// </summary>
     public RowRange FindRange(BoundPredicate predicate, int partition)
     {
-        if (_remote is not null)
+        if (_remoteOrdinal >= 0)
         {
             throw new InvalidOperationException(
                 $"Layout '{Name}' of table '{Table.Name}' is in a remote store: its rows are fetched by a cursor, and EstimateRows sizes a query.");
@@ -225,10 +220,13 @@ public sealed class Layout
     /// window, filters not applied: exact for an in-process layout (<see cref="FindRange"/>); for a remote one, from
     /// its local index (segments inside the window count in full, those it cuts count their share of their time span).
     /// </summary>
-    public double EstimateRows(BoundPredicate predicate, int partition)
+    public double EstimateRows(BoundPredicate predicate, int partition) => EstimateRows(predicate, partition, RemoteIndex);
+
+    /// <summary><see cref="EstimateRows(BoundPredicate, int)"/> against a given snapshot of a remote layout's index (one a request pinned).</summary>
+    internal double EstimateRows(BoundPredicate predicate, int partition, RemoteLayoutIndex? pinned)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        if (_remote is not { } remote)
+        if (pinned is not { } remote)
         {
             return partition == PartitionCount && !HasCensus ? 0 : FindRange(predicate, partition).Length;
         }

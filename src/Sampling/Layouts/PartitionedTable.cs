@@ -66,6 +66,17 @@ public sealed partial class PartitionedTable : IDisposable
     /// <summary>Where a remote table's rows come from; null for a table held in process.</summary>
     internal Sources.PartitionSource? Source { get; init; }
 
+    private Sources.RemoteLayoutIndex[]? _remoteIndexes;
+
+    /// <summary>A remote table's layout indexes, by <see cref="Layout.RemoteOrdinal"/>: one snapshot for all layouts.</summary>
+    internal Sources.RemoteLayoutIndex[]? RemoteIndexes => Volatile.Read(ref _remoteIndexes);
+
+    /// <summary>
+    /// Publishes new indexes for every layout at once (appends arrived), so a reader that takes
+    /// <see cref="RemoteIndexes"/> once sees every layout at the same version. Group ids stay valid across versions.
+    /// </summary>
+    internal void PublishIndexes(Sources.RemoteLayoutIndex[] indexes) => Volatile.Write(ref _remoteIndexes, indexes);
+
     internal int TimeOrdinal { get; }
 
     /// <summary>
