@@ -37,8 +37,8 @@ public sealed class RedisStoreOptions
     /// </summary>
     public int SegmentRows { get; init; } = 4096;
 
-    /// <summary>Fewest rows a segment takes before <see cref="SegmentSpan"/> may end it (the last of a run may hold fewer). Default 64.</summary>
-    public int SegmentMinRows { get; init; } = 64;
+    /// <summary>Fewest rows a segment takes before <see cref="SegmentSpan"/> may end it (the last of a run may hold fewer). Default 16.</summary>
+    public int SegmentMinRows { get; init; } = 16;
 
     /// <summary>
     /// Longest time a segment covers once it holds <see cref="SegmentMinRows"/> rows (timestamp time columns; an

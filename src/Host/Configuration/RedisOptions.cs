@@ -34,8 +34,8 @@ internal sealed class RedisOptions
     /// <summary>Most rows per stored segment that appends write (default 4,096).</summary>
     public int SegmentRows { get; set; } = 4_096;
 
-    /// <summary>Fewest rows a segment takes before its time span may end it (default 64).</summary>
-    public int SegmentMinRows { get; set; } = 64;
+    /// <summary>Fewest rows a segment takes before its time span may end it (default 16).</summary>
+    public int SegmentMinRows { get; set; } = 16;
 
     /// <summary>Longest time one segment covers once it holds SegmentMinRows rows, in minutes (default 1,440: a day).</summary>
     public int SegmentSpanMinutes { get; set; } = 1_440;
