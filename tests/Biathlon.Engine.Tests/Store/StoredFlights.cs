@@ -55,7 +55,7 @@ internal sealed class StoredFlights : IAsyncDisposable
     {
         Configuration = redis.Endpoint,
         KeyPrefix = "t" + Guid.NewGuid().ToString("n")[..8],
-        OperationTimeout = TimeSpan.FromMilliseconds(500),
+        OperationTimeout = TimeSpan.FromSeconds(5), // generous: other test classes upload millions of rows meanwhile
         CacheTtl = cacheTtl,
         CacheBytes = cacheBytes,
         SegmentRows = 64,
