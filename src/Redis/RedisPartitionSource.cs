@@ -45,8 +45,6 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
 
     public override string Description { get; }
 
-    public SegmentCache Cache => _cache;
-
     public RedisKeys Keys => _keys;
 
     /// <summary>Records that the log's first <paramref name="records"/> appends are in the indexes already.</summary>
@@ -54,9 +52,6 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
 
     /// <summary>Appends applied to the local indexes so far (the log's length when last read).</summary>
     public long LogApplied => Interlocked.Read(ref _logApplied);
-
-    /// <summary>When the last refresh failed, why; null after a successful one.</summary>
-    public string? LastRefreshError { get; private set; }
 
     /// <summary>Starts serving <paramref name="layouts"/> (the table's, built over this source) and the periodic refresh.</summary>
     public void Attach(Layout[] layouts)
@@ -231,7 +226,6 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
             length = await _database.ListLengthAsync(_keys.Log).ConfigureAwait(false);
             if (length <= applied)
             {
-                LastRefreshError = null;
                 return;
             }
 
@@ -244,7 +238,6 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
 
         Apply(_layouts[0].Table, _keys, records, applied);
         Interlocked.Exchange(ref _logApplied, applied + records.Length);
-        LastRefreshError = null;
     }
 
     /// <summary>
@@ -298,7 +291,7 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
         }
         catch (Exception e) when (e is BiathlonException or RedisException)
         {
-            LastRefreshError = e.Message; // the next tick tries again; requests keep the last good index
+            // The next tick tries again; requests keep the last good index meanwhile.
         }
         catch (ObjectDisposedException)
         {

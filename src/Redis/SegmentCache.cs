@@ -16,10 +16,6 @@ internal sealed class SegmentCache(long capacityBytes, TimeSpan ttl)
     private readonly long _ttlTicks = (long)(ttl.TotalSeconds * Stopwatch.Frequency);
     private long _bytes;
 
-    public long Bytes => Interlocked.Read(ref _bytes);
-
-    public int Count => _entries.Count;
-
     public bool TryGet(string key, out LayoutPartition rows)
     {
         if (_entries.TryGetValue(key, out var entry))

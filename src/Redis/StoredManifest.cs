@@ -27,8 +27,6 @@ internal sealed class StoredManifest
 
     public int RowsWithNullTime { get; set; }
 
-    public int SegmentRows { get; set; }
-
     public List<StoredColumn> Columns { get; set; } = [];
 
     public List<StoredLayout> Layouts { get; set; } = [];

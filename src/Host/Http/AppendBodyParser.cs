@@ -15,34 +15,9 @@ internal static class AppendBodyParser
     /// <summary>The longest batch id: the store's limit.</summary>
     public const int MaxBatchIdLength = 200;
 
-    private static readonly JsonDocumentOptions s_options = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
-
     /// <summary>Parses <paramref name="utf8"/>.</summary>
-    public static AppendBody Parse(ReadOnlyMemory<byte> utf8, int maxStringLength)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8, s_options);
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
-            throw ServeException.BadBody($"The body is not valid JSON{where}.");
-        }
-
-        using (document)
-        {
-            try
-            {
-                return Read(document.RootElement, maxStringLength);
-            }
-            catch (InvalidOperationException)
-            {
-                throw ServeException.BadBody("The body holds a string that is not valid text: bytes that are not UTF-8, or an escaped lone surrogate.");
-            }
-        }
-    }
+    public static AppendBody Parse(ReadOnlyMemory<byte> utf8, int maxStringLength) =>
+        PredictBodyParser.ParseDocument(utf8, root => Read(root, maxStringLength));
 
     private static AppendBody Read(JsonElement root, int maxStringLength)
     {

@@ -14,7 +14,14 @@ internal static class PredictBodyParser
     private static readonly JsonDocumentOptions s_options = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
 
     /// <summary>Parses <paramref name="utf8"/>; <paramref name="batch"/> expects <c>requests</c>, else <c>request</c>.</summary>
-    public static PredictBody Parse(ReadOnlyMemory<byte> utf8, bool batch, int maxStringLength, int maxBatchSize)
+    public static PredictBody Parse(ReadOnlyMemory<byte> utf8, bool batch, int maxStringLength, int maxBatchSize) =>
+        ParseDocument(utf8, root => Read(root, batch, maxStringLength, maxBatchSize));
+
+    /// <summary>
+    /// Parses a JSON body and hands its root to <paramref name="read"/>, which must copy out what it keeps (the
+    /// document is disposed after it). Malformed JSON and text that is not a valid string are bad bodies.
+    /// </summary>
+    public static T ParseDocument<T>(ReadOnlyMemory<byte> utf8, Func<JsonElement, T> read)
     {
         JsonDocument document;
         try
@@ -31,7 +38,7 @@ internal static class PredictBodyParser
         {
             try
             {
-                return Read(document.RootElement, batch, maxStringLength, maxBatchSize);
+                return read(document.RootElement);
             }
             catch (InvalidOperationException)
             {
