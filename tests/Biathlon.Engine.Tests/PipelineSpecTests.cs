@@ -197,6 +197,7 @@ public sealed class PipelineSpecTests : IDisposable
         Assert.Equal("$.task", LoadFails(s => s["task"] = "ranking").JsonPath);
         Assert.Equal("$.planner.baseSamples", LoadFails(s => s["planner"] = new JsonObject { ["baseSamples"] = 100 }).JsonPath);
         Assert.Equal("$.planner.initialFraction", LoadFails(s => s["planner"] = new JsonObject { ["initialFraction"] = 0 }).JsonPath);
+        Assert.Equal("$.planner.initialRows", LoadFails(s => s["planner"] = new JsonObject { ["initialRows"] = -1 }).JsonPath);
         Assert.Equal("$.bound.deltaMetadata", LoadFails(s =>
         {
             s["bound"] = new JsonObject { ["deltaMetadata"] = "validation_mae", ["tau"] = 0.9 };

@@ -73,7 +73,9 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
                 : !query.Definition.Sampled ? ExactReason.NotSampled
                 : query.HasNotEstimable ? ExactReason.NotEstimable
                 : ExactReason.None;
-            context.Plan[q] = context.ExactReasons[q] == ExactReason.None ? Math.Min(initial, _pipeline.Partitions) : _pipeline.Partitions;
+            context.Plan[q] = context.ExactReasons[q] == ExactReason.None
+                ? InitialPartitions(query, initial, context.EstimatedRows[q], rowsRule: fixedFraction is null)
+                : _pipeline.Partitions;
             if (context.ExactReasons[q] == ExactReason.None && context.Plan[q] >= _pipeline.Partitions)
             {
                 context.ExactReasons[q] = ExactReason.FullInitialFraction;
@@ -488,6 +490,26 @@ internal sealed class RequestLoop(LoadedPipeline pipeline)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A sampled query's first plan: the initial fraction's partitions, or fewer when the window is so large that fewer
+    /// are expected to hold <see cref="PlannerDefinition.InitialRows"/> rows (rows go to partitions at random, so each
+    /// holds about 1/P of them). Filtered queries keep the fraction, their pass rate unknown before the first read; so does
+    /// an initial fraction of 1, which asks for every query complete from the start.
+    /// </summary>
+    private int InitialPartitions(CompiledQuery query, int fromFraction, long estimatedRows, bool rowsRule)
+    {
+        var partitions = _pipeline.Partitions;
+        var planned = Math.Min(fromFraction, partitions);
+        var enoughRows = _definition.Planner.InitialRows;
+        if (!rowsRule || enoughRows <= 0 || estimatedRows <= 0 || planned >= partitions || query.Definition.Filters.Count > 0)
+        {
+            return planned;
+        }
+
+        var forRows = Math.Ceiling((double)enoughRows * partitions / estimatedRows);
+        return forRows < planned ? Math.Max(1, (int)forRows) : planned;
     }
 
     private void Plan(RequestContext context, ReadOnlySpan<double> firstOrder, bool useCosts)

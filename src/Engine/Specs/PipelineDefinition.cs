@@ -258,6 +258,15 @@ public sealed record PlannerDefinition
     /// <summary>Initial sample fraction of sampled queries (default 0.05).</summary>
     public double InitialFraction { get; init; } = 0.05;
 
+    /// <summary>
+    /// Enough rows to start from (default 5000; 0 turns the rule off): a sampled query without filters whose window holds
+    /// so many rows that <see cref="InitialFraction"/> of them exceeds this starts with the fewest partitions expected
+    /// to hold this many rows instead. The sample needed for a given error depends on the values' spread, not on the
+    /// table's size, so a fixed fraction over-reads large windows; the loop still widens until the bound holds. Filtered
+    /// queries, fixed-fraction requests and an <see cref="InitialFraction"/> of 1 keep the fraction.
+    /// </summary>
+    public int InitialRows { get; init; } = 5000;
+
     /// <summary>Partitions added per round (0: one per sampled query).</summary>
     public int StepPartitions { get; init; }
 

@@ -718,6 +718,11 @@ public static class PipelineSpecLoader
                 throw Fail("$.planner.initialFraction", $"must lie in (0, 1] (got {initial.ToString(CultureInfo.InvariantCulture)}).");
             }
 
+            if (planner.InitialRows is < 0)
+            {
+                throw Fail("$.planner.initialRows", $"must be at least 0 (got {planner.InitialRows}); 0 turns the rule off.");
+            }
+
             if (planner.BaseSamples is { } n && (n < 2 || n > 65_536 || !BitOperations.IsPow2(n)))
             {
                 throw Fail("$.planner.baseSamples", $"must be a power of two in [2, 65536] (got {n}).");
@@ -746,6 +751,7 @@ public static class PipelineSpecLoader
             return result with
             {
                 InitialFraction = planner.InitialFraction ?? result.InitialFraction,
+                InitialRows = planner.InitialRows ?? result.InitialRows,
                 StepPartitions = planner.StepPartitions ?? result.StepPartitions,
                 BaseSamples = planner.BaseSamples ?? result.BaseSamples,
                 Seed = planner.Seed ?? result.Seed,

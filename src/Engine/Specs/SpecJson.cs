@@ -155,6 +155,8 @@ internal sealed class PlannerJson
 {
     public double? InitialFraction { get; set; }
 
+    public int? InitialRows { get; set; }
+
     public int? StepPartitions { get; set; }
 
     public int? BaseSamples { get; set; }
