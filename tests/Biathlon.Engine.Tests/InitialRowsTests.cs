@@ -12,7 +12,7 @@ namespace Biathlon.Engine.Tests;
 [Collection(FlightDelayCollection.Name)]
 public sealed class InitialRowsTests(FlightDelayFixture pipeline)
 {
-    private static readonly PredictOptions FirstRoundOnly = new() { ExactShortcut = false, MaxRounds = 1 };
+    private static readonly PredictOptions s_firstRoundOnly = new() { ExactShortcut = false, MaxRounds = 1 };
 
     /// <summary>6 requests with the shipped default (5,000 rows).</summary>
     [Fact]
@@ -23,7 +23,7 @@ public sealed class InitialRowsTests(FlightDelayFixture pipeline)
         var reduced = 0;
         foreach (var request in Requests(6))
         {
-            var result = pipeline.Engine.Predict(request, FirstRoundOnly);
+            var result = pipeline.Engine.Predict(request, s_firstRoundOnly);
             foreach (var query in result.Queries)
             {
                 var expected = Math.Min(5, (int)Math.Ceiling(enough * 100.0 / query.EstimatedRows));
@@ -53,7 +53,7 @@ public sealed class InitialRowsTests(FlightDelayFixture pipeline)
         using var complete = new FlightDelayVariant(pipeline, FlightDelayVariant.Planner("initialFraction", 1.0));
         foreach (var request in Requests(2))
         {
-            var result = complete.Engine.Predict(request, FirstRoundOnly);
+            var result = complete.Engine.Predict(request, s_firstRoundOnly);
             Assert.Equal(StopReason.AllExact, result.StopReason);
             Assert.All(result.Queries, q => Assert.Equal(1.0, q.Fraction, 12));
         }
@@ -67,7 +67,7 @@ public sealed class InitialRowsTests(FlightDelayFixture pipeline)
         Assert.Equal(0, off.Engine.Definition.Planner.InitialRows);
         foreach (var request in Requests(3))
         {
-            Assert.All(off.Engine.Predict(request, FirstRoundOnly).Queries, q => Assert.Equal(0.05, q.Fraction, 12));
+            Assert.All(off.Engine.Predict(request, s_firstRoundOnly).Queries, q => Assert.Equal(0.05, q.Fraction, 12));
             Assert.All(
                 pipeline.Engine.Predict(request, new PredictOptions { FixedFraction = 0.05 }).Queries,
                 q => Assert.Equal(0.05, q.Fraction, 12));
@@ -85,7 +85,7 @@ public sealed class InitialRowsTests(FlightDelayFixture pipeline)
         });
         foreach (var request in Requests(3))
         {
-            var result = filtered.Engine.Predict(request, FirstRoundOnly);
+            var result = filtered.Engine.Predict(request, s_firstRoundOnly);
             Assert.Equal(0.05, result.Queries.Single(q => q.Name == "all_30d").Fraction, 12);
         }
     }
