@@ -33,7 +33,8 @@ namespace Biathlon.Experiments.Baselines;
 /// Differences from the engine's loop, by design of the baseline: no census stratum (see <c>ClickHouseTables</c>), no
 /// correlations between a query's features (they propagate as independent), normal errors without the engine's
 /// skewness and log-normal corrections, and no decision priced by measured costs (no exact shortcut; the planner's
-/// per-row cost is a constant times the query's estimated rows).
+/// per-row cost is a constant times the query's estimated rows), and every sampled query starts at the initial fraction
+/// (the original system's α; the engine's <c>planner.initialRows</c> would cost a count statement per query here).
 /// </para>
 /// <para>Not thread-safe: one request at a time.</para>
 /// </remarks>
