@@ -28,6 +28,8 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     private Layout[] _layouts = [];
     private long _logApplied;
     private int _refreshing;
+    private long _checkedAt = Stopwatch.GetTimestamp(); // opening the table read the log: its indexes are current now
+    private string? _refreshFailure;
 
     public RedisPartitionSource(IDatabase database, RedisKeys keys, TableSchema schema, RedisStoreOptions options, long logApplied)
     {
@@ -44,6 +46,10 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
     }
 
     public override string Description { get; }
+
+    public override TimeSpan IndexAge => Stopwatch.GetElapsedTime(Volatile.Read(ref _checkedAt));
+
+    public override string? RefreshFailure => Volatile.Read(ref _refreshFailure);
 
     public RedisKeys Keys => _keys;
 
@@ -226,6 +232,7 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
             length = await _database.ListLengthAsync(_keys.Log).ConfigureAwait(false);
             if (length <= applied)
             {
+                MarkChecked();
                 return;
             }
 
@@ -238,6 +245,13 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
 
         Apply(_layouts[0].Table, _keys, records, applied);
         Interlocked.Exchange(ref _logApplied, applied + records.Length);
+        MarkChecked();
+    }
+
+    private void MarkChecked()
+    {
+        Volatile.Write(ref _refreshFailure, null);
+        Volatile.Write(ref _checkedAt, Stopwatch.GetTimestamp());
     }
 
     /// <summary>
@@ -291,7 +305,8 @@ internal sealed class RedisPartitionSource : PartitionSource, IDisposable
         }
         catch (Exception e) when (e is BiathlonException or RedisException)
         {
-            // The next tick tries again; requests keep the last good index meanwhile.
+            // The next tick tries again; requests keep the last good index meanwhile, and IndexAge shows how old it is.
+            Volatile.Write(ref _refreshFailure, e.Message);
         }
         catch (ObjectDisposedException)
         {

@@ -72,6 +72,10 @@ public static class EngineInstruments
         "biathlon.engine.store.wait", "s", "Time a prediction waited on its remote store, by pipeline.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
 
+    internal static ObservableGauge<double> StoreIndexAge { get; } = s_meter.CreateObservableGauge(
+        "biathlon.engine.store.index_age", StoreIndexAges.Measure, "s",
+        "Seconds since each remote table's local indexes were last confirmed current against its store, by pipeline and table: below the store's CacheTtl while its refreshes succeed; while it grows, appends made meanwhile are not served.");
+
     /// <summary>Records one finished prediction. Called once per request, after the result is built.</summary>
     internal static void Record(string pipeline, bool exactRequest, PredictionResult result)
     {

@@ -46,6 +46,15 @@ internal sealed class LoadedPipeline : IDisposable
         }
 
         RemoteSources = [.. sources];
+        foreach (var (name, table) in tables)
+        {
+            if (table.Source is { } source)
+            {
+                Diagnostics.StoreIndexAges.Register(this, definition.Name, name, source);
+                _ = Diagnostics.EngineInstruments.StoreIndexAge; // the gauge exists once a remote table does
+            }
+        }
+
         var planner = definition.Planner;
         EstimatorOptions = new EstimatorOptions(minSupport: planner.MinSupport);
         PropagationOptions = new PropagationOptions(baseSamples: planner.BaseSamples);
@@ -143,8 +152,9 @@ internal sealed class LoadedPipeline : IDisposable
 
         Model?.Dispose();
         Compute.Dispose();
-        foreach (var table in Tables.Values)
+        foreach (var (name, table) in Tables)
         {
+            Diagnostics.StoreIndexAges.Unregister(this, name);
             table.Dispose();
         }
     }

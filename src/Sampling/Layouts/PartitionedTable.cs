@@ -63,6 +63,15 @@ public sealed partial class PartitionedTable : IDisposable
     /// <summary>True when the rows live in a remote store (the layouts keep local indexes; cursors read fetched rows).</summary>
     public bool IsRemote => Source is not null;
 
+    /// <summary>
+    /// For a remote table: how long ago its local indexes were last confirmed current against the store (below the
+    /// store's refresh period while refreshes succeed). Zero in process.
+    /// </summary>
+    public TimeSpan IndexAge => Source?.IndexAge ?? TimeSpan.Zero;
+
+    /// <summary>For a remote table: why the last refresh of its indexes failed, while none has succeeded since; null otherwise.</summary>
+    public string? RefreshFailure => Source?.RefreshFailure;
+
     /// <summary>Where a remote table's rows come from; null for a table held in process.</summary>
     internal Sources.PartitionSource? Source { get; init; }
 

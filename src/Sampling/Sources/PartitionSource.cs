@@ -17,4 +17,14 @@ internal abstract class PartitionSource
     /// the store cannot be reached in time or a value is damaged; the cursors then hold no partial partition.
     /// </summary>
     public abstract ValueTask FetchAsync(FetchBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How long ago the local indexes were last confirmed current against the store: below the refresh period while
+    /// refreshes succeed, growing while they fail (appends made meanwhile are not served). Zero for a source whose
+    /// indexes cannot fall behind.
+    /// </summary>
+    public virtual TimeSpan IndexAge => TimeSpan.Zero;
+
+    /// <summary>Why the last refresh of the local indexes failed, while none has succeeded since; null otherwise.</summary>
+    public virtual string? RefreshFailure => null;
 }

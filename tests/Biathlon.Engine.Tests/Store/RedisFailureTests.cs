@@ -56,4 +56,35 @@ public sealed class RedisFailureTests
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.OpenTableAsync("flights"));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"opening against a dead store took {clock.Elapsed}");
     }
+
+    /// <summary>
+    /// The background refresh re-reads the append log every TTL (200 ms here). While it succeeds the table's index is
+    /// never much older than that; with Redis killed it ages and says why; once Redis is back it is current again.
+    /// </summary>
+    [Fact]
+    public async Task AnIndexThatCannotBeRefreshedShowsItsAgeAndWhy()
+    {
+        await using var flights = await StoredFlights.StartAsync(cacheTtl: TimeSpan.FromMilliseconds(200), cacheBytes: 0);
+        var table = flights.Remote;
+        await Task.Delay(1000);
+        Assert.True(table.IndexAge < TimeSpan.FromSeconds(1), $"with Redis up the index is {table.IndexAge} old");
+        Assert.Null(table.RefreshFailure);
+
+        flights.Redis.Kill();
+        await WaitUntilAsync(() => table.IndexAge > TimeSpan.FromSeconds(1.5) && table.RefreshFailure is not null, "the index to age");
+        Assert.Contains("append log of table 'flights'", table.RefreshFailure, StringComparison.Ordinal);
+
+        await flights.Redis.RestartAsync();
+        await WaitUntilAsync(() => table.RefreshFailure is null && table.IndexAge < TimeSpan.FromSeconds(1), "the index to be current again");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"waited 10 s for {what}");
+            await Task.Delay(50);
+        }
+    }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
+using Biathlon.Engine.Diagnostics;
 using Biathlon.Redis;
 
 namespace Biathlon.Engine.Tests.Store;
@@ -38,7 +40,10 @@ public sealed class RedisFlightDelayTests(FlightDelayFixture pipeline)
 
         // The layout without keys is one group of all 3 million rows (about 100 MB): more than one slot should hold,
         // so its partitions are spread over several hash tags, which the cluster places on different nodes.
-        var all = new Diagnostics.PipelineDiagnostics(remote).GetTable("flights").GetLayout("all").RemoteIndex!;
+        // The index-age gauge reports the remote table while the engine is loaded (its index was read just now).
+        Assert.InRange(IndexAgeGauge(remote.Definition.Name) ?? double.NaN, 0, 60);
+
+        var all = new PipelineDiagnostics(remote).GetTable("flights").GetLayout("all").RemoteIndex!;
         Assert.True(all.Splits(0) > 1, $"the 'all' group spans {all.Splits(0)} tag(s)");
 
         long sampledBytes = 0, exactBytes = 0;
@@ -87,6 +92,40 @@ public sealed class RedisFlightDelayTests(FlightDelayFixture pipeline)
 
         // Exact serving reads every partition of every query: a 10% sample must fetch far fewer bytes.
         Assert.True(exactBytes > 3 * sampledBytes, $"exact fetched {exactBytes} bytes, a 10% sample {sampledBytes}");
+
+        remote.Dispose();
+        Assert.Null(IndexAgeGauge(remote.Definition.Name));
+    }
+
+    /// <summary>What <c>biathlon.engine.store.index_age</c> reports now for the pipeline's table "flights"; null when nothing.</summary>
+    private static double? IndexAgeGauge(string pipelineName)
+    {
+        double? age = null;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EngineInstruments.Name && instrument.Name == "biathlon.engine.store.index_age")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            string? pipelineTag = null, tableTag = null;
+            foreach (var tag in tags)
+            {
+                pipelineTag = tag.Key == "pipeline" ? tag.Value as string : pipelineTag;
+                tableTag = tag.Key == "table" ? tag.Value as string : tableTag;
+            }
+
+            if (pipelineTag == pipelineName && tableTag == "flights")
+            {
+                age = value;
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return age;
     }
 
     /// <summary>The fixture's spec with its table in Redis; the options name the store.</summary>
@@ -96,6 +135,14 @@ public sealed class RedisFlightDelayTests(FlightDelayFixture pipeline)
         spec["model"] = new JsonObject { ["file"] = pipeline.Engine.Definition.ModelFile };
         spec["tables"]![0]!["store"] = "redis";
         File.WriteAllText(folder.File("pipeline.json"), spec.ToJsonString());
+
+        // A cost profile (the harness writes one) sets the planner's priorities: both engines must plan from the same.
+        var profile = Path.Combine(pipeline.Folder, Runtime.CostProfile.FileName);
+        if (File.Exists(profile))
+        {
+            File.Copy(profile, folder.File(Runtime.CostProfile.FileName));
+        }
+
         return new EngineOptions
         {
             DataDirectory = RealData.Directory,
