@@ -62,7 +62,40 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
         var batchSizes = new List<int>();
         using var listener = Listen<int>("biathlon.engine.compute.batch_size", (value, _) => batchSizes.Add(value));
         var together = new PredictionResult[requests.Length];
-        Parallel.For(0, requests.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => together[i] = gpu.Predict(requests[i], s_sampled));
+
+        // Eight threads of their own, released together: pool workers grow one at a time on two busy cores, so a
+        // Parallel.For could run the requests nearly one after another and share nothing.
+        const int Callers = 8;
+        using var start = new Barrier(Callers);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var callers = new Thread[Callers];
+        for (var c = 0; c < Callers; c++)
+        {
+            var caller = c;
+            callers[c] = new Thread(() =>
+            {
+                try
+                {
+                    start.SignalAndWait();
+                    for (var i = caller; i < requests.Length; i += Callers)
+                    {
+                        together[i] = gpu.Predict(requests[i], s_sampled);
+                    }
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue(e);
+                }
+            });
+            callers[c].Start();
+        }
+
+        foreach (var thread in callers)
+        {
+            thread.Join();
+        }
+
+        Assert.Empty(failures);
 
         Assert.All(together, r => Assert.Equal(new ComputeUse(ComputeBackend.GpuSimulator, true, true, null), r.Compute));
         Assert.Equal(alone, together.Select(r => r.Value)); // bit for bit: a request's answer does not depend on who shared its launches
