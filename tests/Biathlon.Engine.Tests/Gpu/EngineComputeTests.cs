@@ -1,6 +1,4 @@
-using System.Diagnostics.Metrics;
 using Biathlon.Engine.Compute;
-using Biathlon.Engine.Diagnostics;
 using Biathlon.Sampling.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -60,7 +58,7 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
         var alone = requests.Select(r => gpu.Predict(r, s_sampled).Value).ToArray();
 
         var batchSizes = new List<int>();
-        using var listener = Listen<int>("biathlon.engine.compute.batch_size", (value, _) => batchSizes.Add(value));
+        using var listener = EngineMeterListener.Listen<int>("biathlon.engine.compute.batch_size", (value, _) => batchSizes.Add(value));
         var together = new PredictionResult[requests.Length];
 
         // Eight threads of their own, released together: pool workers grow one at a time on two busy cores, so a
@@ -126,7 +124,7 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
         Assert.Null(gpu.Predict(requests[0], s_sampled).Compute.Fallback);
 
         var fallbacks = new List<string?>();
-        using var listener = Listen<long>("biathlon.engine.compute.fallbacks", (_, reason) => fallbacks.Add(reason));
+        using var listener = EngineMeterListener.Listen<long>("biathlon.engine.compute.fallbacks", (_, tags) => fallbacks.Add(tags.GetValueOrDefault("reason")));
         gpu.Pipeline.Compute.Device!.Accelerator.Dispose(); // the device goes away under the engine
 
         foreach (var request in requests)
@@ -205,37 +203,6 @@ public sealed class EngineComputeTests(FlightDelayFixture pipeline)
             DataDirectory = RealData.Directory,
             CacheDirectory = Path.Combine(pipeline.Folder, ".cache"),
         });
-
-    private static MeterListener Listen<T>(string name, Action<T, string?> record)
-        where T : struct
-    {
-        var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == EngineInstruments.Name && instrument.Name == name)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<T>((_, value, tags, _) =>
-        {
-            string? reason = null;
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "reason")
-                {
-                    reason = tag.Value as string;
-                }
-            }
-
-            lock (listener)
-            {
-                record(value, reason);
-            }
-        });
-        listener.Start();
-        return listener;
-    }
 
     private sealed class ListLogger : ILogger
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Biathlon.Engine.Diagnostics;
 using Biathlon.Redis;
@@ -101,29 +100,13 @@ public sealed class RedisFlightDelayTests(FlightDelayFixture pipeline)
     private static double? IndexAgeGauge(string pipelineName)
     {
         double? age = null;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
+        using var listener = EngineMeterListener.Listen<double>("biathlon.engine.store.index_age", (value, tags) =>
         {
-            if (instrument.Meter.Name == EngineInstruments.Name && instrument.Name == "biathlon.engine.store.index_age")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
-        {
-            string? pipelineTag = null, tableTag = null;
-            foreach (var tag in tags)
-            {
-                pipelineTag = tag.Key == "pipeline" ? tag.Value as string : pipelineTag;
-                tableTag = tag.Key == "table" ? tag.Value as string : tableTag;
-            }
-
-            if (pipelineTag == pipelineName && tableTag == "flights")
+            if (tags.GetValueOrDefault("pipeline") == pipelineName && tags.GetValueOrDefault("table") == "flights")
             {
                 age = value;
             }
         });
-        listener.Start();
         listener.RecordObservableInstruments();
         return age;
     }
